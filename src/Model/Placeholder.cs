@@ -1,0 +1,1 @@
+namespace Summarizer.Model;
