@@ -1,0 +1,69 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Summarizer.Model.Attention;
+
+/// <summary>
+/// Attention to one block of keys as a partial result: the block's softmax-weighted values and the log-sum-exp of
+/// its scores. Partials over disjoint blocks merge exactly (and in any order) into attention over their union,
+/// which is what lets a document's K/V live in shards, even on different machines.
+/// </summary>
+public static class PartialAttention
+{
+    /// <summary>
+    /// Attends queries <c>[batch, heads, steps, headDim]</c> (already scaled) to <c>shards</c> stacked keys and
+    /// values <c>[shards, heads, len, headDim]</c>, where <paramref name="validKeys"/> <c>[shards, len]</c> marks
+    /// real (non-padding) positions. Returns per-shard outputs <c>[batch, heads, steps, shards, headDim]</c> and
+    /// log-sum-exps <c>[batch, heads, steps, shards]</c>; a shard with no valid key gets LSE = -inf and output 0.
+    /// </summary>
+    public static (Tensor Output, Tensor LogSumExp) Compute(Tensor query, Tensor keys, Tensor values, Tensor? validKeys)
+    {
+        // [b,h,t,d] x [s,h,l,d] -> [b,h,t,s,l]
+        var scores = einsum("bhtd,shld->bhtsl", query, keys);
+        if (validKeys is not null)
+            scores = scores.masked_fill(validKeys.logical_not(), double.NegativeInfinity); // [s,l] broadcasts over b,h,t
+        return Normalize(scores, values, "bhtsl,shld->bhtsd");
+    }
+
+    /// <summary>
+    /// As <see cref="Compute"/>, but each batch row attends its own selection of shards:
+    /// keys and values <c>[batch, k, heads, len, headDim]</c>, <paramref name="validKeys"/> <c>[batch, k, len]</c>.
+    /// </summary>
+    public static (Tensor Output, Tensor LogSumExp) ComputeSelected(Tensor query, Tensor keys, Tensor values, Tensor? validKeys)
+    {
+        var scores = einsum("bhtd,bkhld->bhtkl", query, keys);
+        if (validKeys is not null)
+            scores = scores.masked_fill(validKeys.logical_not().unsqueeze(1).unsqueeze(1), double.NegativeInfinity);
+        return Normalize(scores, values, "bhtkl,bkhld->bhtkd");
+    }
+
+    private static (Tensor Output, Tensor LogSumExp) Normalize(Tensor scores, Tensor values, string contraction)
+    {
+        var lse = scores.logsumexp(-1, keepdim: true);
+        // A fully masked shard has lse = -inf; exp(-inf - -inf) would be NaN, so give it zero weight explicitly.
+        var finite = lse.isfinite();
+        var weights = (scores - lse.where(finite, zeros_like(lse))).exp().where(finite, zeros_like(scores));
+        return (einsum(contraction, weights, values), lse.squeeze(-1));
+    }
+
+    /// <summary>
+    /// Merges partials along <paramref name="dim"/> of the LSE (the shard axis; the output has it one before its
+    /// last axis): out = Σ exp(lse_s − lse) · out_s with lse = log Σ exp(lse_s). Returns the merged output and LSE.
+    /// </summary>
+    public static (Tensor Output, Tensor LogSumExp) Merge(Tensor output, Tensor logSumExp, int dim = -1)
+    {
+        var total = logSumExp.logsumexp(dim, keepdim: true);
+        var finite = total.isfinite();
+        var weights = (logSumExp - total.where(finite, zeros_like(total))).exp().where(finite, zeros_like(logSumExp));
+        var merged = (output * weights.unsqueeze(-1)).sum(dim < 0 ? dim - 1 : dim);
+        return (merged, total.squeeze(dim));
+    }
+
+    /// <summary>Merges partials computed separately (for example on different silos) for the same queries.</summary>
+    public static (Tensor Output, Tensor LogSumExp) Merge(IReadOnlyList<(Tensor Output, Tensor LogSumExp)> partials)
+    {
+        var outputs = stack(partials.Select(p => p.Output).ToArray(), -2);
+        var lses = stack(partials.Select(p => p.LogSumExp).ToArray(), -1);
+        return Merge(outputs, lses);
+    }
+}

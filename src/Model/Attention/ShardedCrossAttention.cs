@@ -1,0 +1,95 @@
+using Summarizer.Model.KvCache;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Summarizer.Model.Attention;
+
+/// <summary>
+/// Cross-attention memory over a document's shards held in this process. Exact mode computes every shard's partial
+/// attention and merges them by log-sum-exp (equal to dense attention); sparse mode picks the top-k shards per query
+/// row by <see cref="ShardScore"/> and attends only those. The shards' K/V are stacked once per layer (padded to the
+/// longest shard) and shared by every beam: queries broadcast over them, nothing is copied per beam.
+/// </summary>
+public sealed class ShardedCrossAttention : ICrossAttentionMemory, IDisposable
+{
+    private readonly LayerMemory[] _layers;
+
+    /// <summary>Stacks <paramref name="shards"/> (in document order) for attention in <paramref name="mode"/>.</summary>
+    public ShardedCrossAttention(IReadOnlyList<KvShard> shards, CrossAttentionMode mode)
+    {
+        if (shards.Count == 0) throw new ArgumentException("A document needs at least one shard.", nameof(shards));
+        Mode = mode;
+        ShardCount = shards.Count;
+        int layers = shards[0].Layers.Count;
+        long maxLength = shards.Max(s => (long)s.ValidLength);
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var valid = stack(shards.Select(s => arange(maxLength).lt(s.ValidLength)).ToArray());
+        _layers = new LayerMemory[layers];
+        for (int layer = 0; layer < layers; layer++)
+        {
+            var keys = stack(shards.Select(s => Pad(s.Layers[layer].Keys, maxLength)).ToArray()).to_type(ScalarType.Float32);
+            var values = stack(shards.Select(s => Pad(s.Layers[layer].Values, maxLength)).ToArray()).to_type(ScalarType.Float32);
+            var (meanKeys, logLengths) = ShardScore.Summarize(keys, valid);
+            _layers[layer] = new LayerMemory(keys, values, valid.alias(), meanKeys, logLengths);
+            _layers[layer].DetachAll();
+        }
+    }
+
+    /// <summary>The attention mode in force.</summary>
+    public CrossAttentionMode Mode { get; }
+
+    /// <summary>Number of shards attended over.</summary>
+    public int ShardCount { get; }
+
+    /// <inheritdoc />
+    public Tensor Attend(int layer, Tensor query)
+    {
+        var memory = _layers[layer];
+        if (Mode.IsExactFor(ShardCount))
+        {
+            var (partials, lse) = PartialAttention.Compute(query, memory.Keys, memory.Values, memory.Valid);
+            return PartialAttention.Merge(partials, lse).Output;
+        }
+
+        int k = Mode.TopK!.Value;
+        var scores = ShardScore.Compute(query, memory.MeanKeys, memory.LogLengths);   // [b, s]
+        var chosen = scores.topk(k, dim: 1).indexes.flatten();                         // [b*k]
+        long batch = query.shape[0];
+        var keys = memory.Keys.index_select(0, chosen).unflatten(0, [batch, k]);
+        var values = memory.Values.index_select(0, chosen).unflatten(0, [batch, k]);
+        var valid = memory.Valid.index_select(0, chosen).unflatten(0, [batch, k]);
+        var (selected, selectedLse) = PartialAttention.ComputeSelected(query, keys, values, valid);
+        return PartialAttention.Merge(selected, selectedLse).Output;
+    }
+
+    private static Tensor Pad(Tensor t, long length) =>
+        t.shape[1] == length ? t : nn.functional.pad(t, [0, 0, 0, length - t.shape[1]]);
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        foreach (var layer in _layers) layer.Dispose();
+    }
+
+    private sealed record LayerMemory(Tensor Keys, Tensor Values, Tensor Valid, Tensor MeanKeys, Tensor LogLengths) : IDisposable
+    {
+        public void DetachAll()
+        {
+            Keys.DetachFromDisposeScope();
+            Values.DetachFromDisposeScope();
+            Valid.DetachFromDisposeScope();
+            MeanKeys.DetachFromDisposeScope();
+            LogLengths.DetachFromDisposeScope();
+        }
+
+        public void Dispose()
+        {
+            Keys.Dispose();
+            Values.Dispose();
+            Valid.Dispose();
+            MeanKeys.Dispose();
+            LogLengths.Dispose();
+        }
+    }
+}

@@ -1,0 +1,30 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Summarizer.Model.Bart;
+
+/// <summary>Additive attention masks: 0 where attention is allowed, the dtype's lowest value where it is not (as HF does).</summary>
+internal static class AttentionMasks
+{
+    /// <summary>From a <c>[batch, len]</c> 1/0 mask to <c>[batch, 1, 1, len]</c>, so padded keys get no weight.</summary>
+    public static Tensor Padding(Tensor attentionMask, ScalarType dtype)
+    {
+        var blocked = attentionMask.eq(0).unsqueeze(1).unsqueeze(1);
+        return zeros(blocked.shape, dtype).masked_fill(blocked, MinValue(dtype));
+    }
+
+    /// <summary><c>[steps, past+steps]</c>: step i sees the cached prefix and steps up to i.</summary>
+    public static Tensor Causal(long steps, long past, ScalarType dtype)
+    {
+        var future = ones(steps, past + steps, ScalarType.Bool).triu(past + 1);
+        return zeros(steps, past + steps, dtype).masked_fill(future, MinValue(dtype));
+    }
+
+    public static double MinValue(ScalarType dtype) => dtype switch
+    {
+        ScalarType.Float16 => -65504.0,
+        ScalarType.BFloat16 => -3.3895313892515355e38,
+        ScalarType.Float64 => double.MinValue,
+        _ => float.MinValue,
+    };
+}

@@ -1,0 +1,38 @@
+namespace Summarizer.Model.Documents;
+
+/// <summary>
+/// Cuts a document's content tokens into windows no longer than the encoder's position limit. Windows advance by
+/// <c>content − overlap</c>; the last is aligned to the end of the document so none is a sliver. Each overlap is
+/// split at its midpoint, which gives every token to the window where it is farthest from an edge, so every token is
+/// kept exactly once.
+/// </summary>
+public static class DocumentSharder
+{
+    /// <summary>The windows for a document of <paramref name="contentTokens"/> tokens (BOS/EOS not counted).</summary>
+    public static IReadOnlyList<ShardWindow> Plan(int contentTokens, ShardingOptions options)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(contentTokens);
+        int content = options.ShardLength - 2;
+        int stride = content - options.Overlap;
+        if (content <= 0 || stride <= 0) throw new ArgumentException($"Shard length {options.ShardLength} with overlap {options.Overlap} leaves no room to advance.", nameof(options));
+        int count = contentTokens <= content ? 1 : (contentTokens - content + stride - 1) / stride + 1;
+
+        var starts = new int[count];
+        var ends = new int[count];
+        for (int i = 0; i < count; i++)
+        {
+            starts[i] = Math.Min(i * stride, Math.Max(0, contentTokens - content));
+            ends[i] = Math.Min(starts[i] + content, contentTokens);
+        }
+
+        var windows = new ShardWindow[count];
+        int keepStart = 0;
+        for (int i = 0; i < count; i++)
+        {
+            int keepEnd = i == count - 1 ? contentTokens : (starts[i + 1] + ends[i]) / 2;
+            windows[i] = new ShardWindow(i, starts[i], ends[i], keepStart, keepEnd, i == 0, i == count - 1);
+            keepStart = keepEnd;
+        }
+        return windows;
+    }
+}

@@ -1,0 +1,102 @@
+using Summarizer.Model.Bart;
+using Summarizer.Model.Documents;
+using Summarizer.Model.KvCache;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Summarizer.Model.Encoding;
+
+/// <summary>
+/// Runs the encoder once per shard window, in batches, and projects each decoder layer's cross-attention K/V from
+/// the rows the shard keeps. This is the only place the encoder and the K/V projections run for a document;
+/// <see cref="EncoderRuns"/> counts shards encoded so callers (and tests) can prove nothing ran twice.
+/// </summary>
+public sealed class ShardEncoder
+{
+    private readonly BartModel _model;
+    private long _encoderRuns;
+
+    /// <summary>Creates an encoder for <paramref name="model"/>, whose fingerprint is stamped on every shard.</summary>
+    public ShardEncoder(BartModel model, string modelFingerprint, int batchSize = 4)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        _model = model;
+        ModelFingerprint = modelFingerprint;
+        BatchSize = batchSize;
+    }
+
+    /// <summary>Fingerprint of the model that produced the shards.</summary>
+    public string ModelFingerprint { get; }
+
+    /// <summary>Windows run through the encoder together.</summary>
+    public int BatchSize { get; }
+
+    /// <summary>Shard windows encoded since this instance was created.</summary>
+    public long EncoderRuns => Interlocked.Read(ref _encoderRuns);
+
+    /// <summary>
+    /// Encodes <paramref name="contentIds"/> (the document without BOS/EOS) window by window and returns one shard
+    /// per window, K/V in <paramref name="dtype"/>. <paramref name="progress"/> gets (shards done, total).
+    /// </summary>
+    public IReadOnlyList<KvShard> Encode(string documentId, IReadOnlyList<int> contentIds, IReadOnlyList<ShardWindow> windows,
+        KvDType dtype, Action<int, int>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var config = _model.Config;
+        var shards = new List<KvShard>(windows.Count);
+        using var _ = no_grad();
+        for (int first = 0; first < windows.Count; first += BatchSize)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var batch = windows.Skip(first).Take(BatchSize).ToArray();
+            using var scope = NewDisposeScope();
+            int length = batch.Max(w => w.InputLength);
+            var ids = new long[batch.Length * length];
+            var mask = new long[batch.Length * length];
+            for (int row = 0; row < batch.Length; row++)
+            {
+                var w = batch[row];
+                int o = row * length;
+                Array.Fill(ids, config.PadTokenId, o, length);
+                ids[o] = config.BosTokenId;
+                for (int i = w.WindowStart; i < w.WindowEnd; i++) ids[o + 1 + i - w.WindowStart] = contentIds[i];
+                ids[o + w.InputLength - 1] = config.EosTokenId;
+                Array.Fill(mask, 1L, o, w.InputLength);
+            }
+            var hidden = _model.Encode(tensor(ids, [batch.Length, length]), tensor(mask, [batch.Length, length]));
+            Interlocked.Add(ref _encoderRuns, batch.Length);
+            for (int row = 0; row < batch.Length; row++)
+            {
+                var w = batch[row];
+                var rows = KeptRows(w);
+                var kept = hidden[row].index_select(0, tensor(rows));
+                shards.Add(ProjectShard(documentId, w.Index, w.KeepStart, w.KeepEnd, kept, dtype));
+            }
+            progress?.Invoke(shards.Count, windows.Count);
+        }
+        return shards;
+    }
+
+    /// <summary>
+    /// Projects already-encoded rows <c>[rows, d_model]</c> into a shard's per-layer K/V. Used by
+    /// <see cref="Encode"/> and wherever encoder output is kept instead of K/V.
+    /// </summary>
+    public KvShard ProjectShard(string documentId, int index, int tokenStart, int tokenEnd, Tensor keptHidden, KvDType dtype)
+    {
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var layers = _model.ProjectCrossKeyValues(keptHidden.unsqueeze(0))
+            .Select(kv => (kv.Keys.squeeze(0).to_type(dtype.ToScalarType()).contiguous().DetachFromDisposeScope(),
+                           kv.Values.squeeze(0).to_type(dtype.ToScalarType()).contiguous().DetachFromDisposeScope()))
+            .ToArray();
+        return new KvShard(documentId, ModelFingerprint, index, tokenStart, tokenEnd, dtype, layers);
+    }
+
+    private static long[] KeptRows(ShardWindow w)
+    {
+        var rows = new List<long>(w.KeptRows);
+        if (w.IsFirst) rows.Add(0);
+        for (int i = w.KeepStart; i < w.KeepEnd; i++) rows.Add(1 + i - w.WindowStart);
+        if (w.IsLast) rows.Add(w.InputLength - 1);
+        return rows.ToArray();
+    }
+}

@@ -1,0 +1,69 @@
+namespace Summarizer.Model.Generation;
+
+/// <summary>When beam search may stop before <see cref="GenerationSettings.MaxLength"/> (HF's <c>early_stopping</c>).</summary>
+public enum EarlyStopping
+{
+    /// <summary>Stop once a heuristic says no live beam can beat the finished ones (HF <c>False</c>).</summary>
+    Heuristic,
+
+    /// <summary>Stop as soon as <c>num_beams</c> hypotheses are finished (HF <c>True</c>).</summary>
+    WhenBeamsFinished,
+
+    /// <summary>Stop only when no live beam can beat the finished ones even at maximum length (HF <c>"never"</c>).</summary>
+    Never,
+}
+
+/// <summary>
+/// Resolved generation parameters with Hugging Face's meanings. Lengths count the decoder start token, as HF's
+/// <c>max_length</c>/<c>min_length</c> do for encoder-decoder models.
+/// </summary>
+public sealed record GenerationSettings
+{
+    /// <summary>Longest output sequence, decoder start token included.</summary>
+    public int MaxLength { get; init; } = 20;
+
+    /// <summary>EOS is suppressed while the sequence is shorter than this (decoder start included).</summary>
+    public int MinLength { get; init; }
+
+    /// <summary>1 = greedy search; more = beam search with this many beams.</summary>
+    public int NumBeams { get; init; } = 1;
+
+    /// <summary>Exponent on the generated length that beam scores are divided by.</summary>
+    public double LengthPenalty { get; init; } = 1.0;
+
+    /// <summary>No n-gram of this size occurs twice (0 = off).</summary>
+    public int NoRepeatNgramSize { get; init; }
+
+    /// <summary>Beam-search stopping rule.</summary>
+    public EarlyStopping EarlyStopping { get; init; } = EarlyStopping.Heuristic;
+
+    /// <summary>First token fed to the decoder.</summary>
+    public int DecoderStartTokenId { get; init; } = 2;
+
+    /// <summary>End-of-sequence token.</summary>
+    public int EosTokenId { get; init; } = 2;
+
+    /// <summary>Padding token.</summary>
+    public int PadTokenId { get; init; } = 1;
+
+    /// <summary>Token forced right after the decoder start, if any.</summary>
+    public int? ForcedBosTokenId { get; init; }
+
+    /// <summary>Token forced when the sequence reaches <see cref="MaxLength"/>, if any.</summary>
+    public int? ForcedEosTokenId { get; init; }
+
+    /// <summary>Throws an <see cref="ArgumentException"/> naming the first out-of-range parameter.</summary>
+    public void Validate(int vocabSize)
+    {
+        if (MaxLength < 2) throw new ArgumentException($"max_length must be at least 2 (decoder start plus one token); got {MaxLength}.", nameof(MaxLength));
+        if (MinLength < 0 || MinLength > MaxLength) throw new ArgumentException($"min_length must be between 0 and max_length ({MaxLength}); got {MinLength}.", nameof(MinLength));
+        if (NumBeams < 1) throw new ArgumentException($"num_beams must be at least 1; got {NumBeams}.", nameof(NumBeams));
+        if (NoRepeatNgramSize < 0) throw new ArgumentException($"no_repeat_ngram_size must be 0 or more; got {NoRepeatNgramSize}.", nameof(NoRepeatNgramSize));
+        if (double.IsNaN(LengthPenalty) || double.IsInfinity(LengthPenalty)) throw new ArgumentException("length_penalty must be a finite number.", nameof(LengthPenalty));
+        foreach (var (name, id) in new[] { ("decoder_start_token_id", (int?)DecoderStartTokenId), ("eos_token_id", EosTokenId), ("forced_bos_token_id", ForcedBosTokenId), ("forced_eos_token_id", ForcedEosTokenId) })
+        {
+            if (id is { } v && (v < 0 || v >= vocabSize))
+                throw new ArgumentException($"{name} {v} is outside the vocabulary (size {vocabSize}).", name);
+        }
+    }
+}
