@@ -1,0 +1,56 @@
+using System.Runtime.CompilerServices;
+using Summarizer.Contracts;
+
+namespace Summarizer.Client;
+
+/// <summary>
+/// Submits documents and streams their summaries through an Orleans cluster client. Needs only the contracts:
+/// no TorchSharp, no grain code.
+/// </summary>
+public sealed class SummarizerClient
+{
+    private readonly IGrainFactory _grains;
+
+    /// <summary>Creates a client over any grain factory (an <see cref="IClusterClient"/> or a silo's own).</summary>
+    public SummarizerClient(IGrainFactory grains) => _grains = grains;
+
+    /// <summary>Tenant used when none is given (single-tenant and embedded deployments).</summary>
+    public const string DefaultTenant = "default";
+
+    /// <summary>Submits <paramref name="text"/> for summarization and returns the new job's id at once.</summary>
+    public async Task<string> SubmitAsync(string text, SummaryRequestOptions? options = null, string tenant = DefaultTenant, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var jobId = Guid.NewGuid().ToString("N");
+        await _grains.GetGrain<ISummaryGrain>(jobId).StartAsync(new SummaryRequest(tenant, text, options ?? new SummaryRequestOptions()))
+            .WaitAsync(cancellationToken);
+        return jobId;
+    }
+
+    /// <summary>Reads a UTF-8 document from <paramref name="document"/> and submits it.</summary>
+    public async Task<string> SubmitAsync(Stream document, SummaryRequestOptions? options = null, string tenant = DefaultTenant, CancellationToken cancellationToken = default)
+    {
+        using var reader = new StreamReader(document, new System.Text.UTF8Encoding(false, throwOnInvalidBytes: true));
+        return await SubmitAsync(await reader.ReadToEndAsync(cancellationToken), options, tenant, cancellationToken);
+    }
+
+    /// <summary>
+    /// The job's events after <paramref name="afterSequence"/>: progress while encoding, text deltas as they are
+    /// decided, then one Done (whole summary and statistics) or Error. Subscribing late or again replays what was
+    /// already published, so a reconnecting client passes the last sequence it saw and gets no duplicates.
+    /// </summary>
+    public async IAsyncEnumerable<SummaryEvent> StreamAsync(string jobId, long afterSequence = 0, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (var e in _grains.GetGrain<ISummaryGrain>(jobId).WatchAsync(afterSequence).WithCancellation(cancellationToken))
+        {
+            yield return e;
+            if (e.IsTerminal) yield break;
+        }
+    }
+
+    /// <summary>The job's snapshot, or null for an unknown job id.</summary>
+    public Task<SummaryJob?> GetAsync(string jobId) => _grains.GetGrain<ISummaryGrain>(jobId).GetAsync();
+
+    /// <summary>Cancels a running job; returns its snapshot, or null for an unknown job id.</summary>
+    public Task<SummaryJob?> CancelAsync(string jobId) => _grains.GetGrain<ISummaryGrain>(jobId).CancelAsync();
+}

@@ -1,0 +1,30 @@
+namespace Summarizer.Contracts;
+
+/// <summary>What a finished (or running) job cost.</summary>
+[GenerateSerializer, Immutable, Alias("summarizer.SummaryStatistics")]
+public sealed record SummaryStatistics
+{
+    /// <summary>Shards the document was cut into.</summary>
+    [Id(0)] public int ShardCount { get; init; }
+
+    /// <summary>Encoder runs this job caused (0 when the document's shards were already stored).</summary>
+    [Id(1)] public long EncoderRuns { get; init; }
+
+    /// <summary>Source tokens in the document.</summary>
+    [Id(2)] public int SourceTokens { get; init; }
+
+    /// <summary>Tokens generated.</summary>
+    [Id(3)] public int Tokens { get; init; }
+
+    /// <summary>From the start of decoding to the first decided token.</summary>
+    [Id(4)] public double TimeToFirstTokenMs { get; init; }
+
+    /// <summary>Generated tokens per second of decoding.</summary>
+    [Id(5)] public double TokensPerSecond { get; init; }
+
+    /// <summary>Time spent obtaining shards (encoding or loading them).</summary>
+    [Id(6)] public double EncodeMs { get; init; }
+
+    /// <summary>Time spent decoding.</summary>
+    [Id(7)] public double DecodeMs { get; init; }
+}
