@@ -1,0 +1,154 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Summarizer.Contracts;
+using Summarizer.Grains.Hosting;
+using Summarizer.Grains.Inference;
+using Summarizer.Grains.KvStore;
+using Summarizer.Model.Documents;
+using Summarizer.Model.KvCache;
+
+namespace Summarizer.Grains.Documents;
+
+/// <summary>
+/// The grain of one document (key: tenant/content-hash/model-fingerprint). It tokenizes, shards and encodes the
+/// document once, on the silo's inference threads, stores every shard through the <see cref="ShardRepository"/>,
+/// and persists the manifest. Calls are not interleaved, so five simultaneous submissions of one document queue
+/// behind the first and find it encoded.
+/// </summary>
+public sealed class DocumentGrain : Grain, IDocumentGrain
+{
+    private readonly IPersistentState<DocumentState> _state;
+    private readonly ModelHost _models;
+    private readonly InferenceWorker _worker;
+    private readonly ShardRepository _shards;
+    private readonly SummarizerOptions _options;
+    private readonly ILogger<DocumentGrain> _logger;
+    private EncodingProgress _progress = new(DocumentStatus.New, 0, 0);
+
+    /// <summary>Created by Orleans.</summary>
+    public DocumentGrain([PersistentState("document", StorageNames.Summarizer)] IPersistentState<DocumentState> state,
+        ModelHost models, InferenceWorker worker, ShardRepository shards, IOptions<SummarizerOptions> options, ILogger<DocumentGrain> logger)
+    {
+        _state = state;
+        _models = models;
+        _worker = worker;
+        _shards = shards;
+        _options = options.Value;
+        _logger = logger;
+    }
+
+    private string Key => this.GetPrimaryKeyString();
+
+    /// <inheritdoc />
+    public Task<EncodingProgress> GetProgressAsync() =>
+        Task.FromResult(_state.State.Manifest.Status == DocumentStatus.Encoded
+            ? new EncodingProgress(DocumentStatus.Encoded, _state.State.Manifest.ShardCount, _state.State.Manifest.ShardCount)
+            : _progress);
+
+    /// <inheritdoc />
+    public Task<DocumentManifest> GetManifestAsync() => Task.FromResult(_state.State.Manifest);
+
+    /// <inheritdoc />
+    public async Task<DocumentManifest> EnsureEncodedAsync(DocumentSource source)
+    {
+        var manifest = _state.State.Manifest;
+        if (manifest.Status == DocumentStatus.Encoded) return manifest;
+
+        var text = DocumentKeys.Normalize(source.Text);
+        var key = ShardKey.For(Key, 0);
+        if (DocumentKeys.ContentHash(text) != key.ContentHash)
+            throw new ArgumentException($"The text does not hash to document {Key}.", nameof(source));
+
+        var model = await _models.GetAsync();
+        var sharding = new ShardingOptions(source.ShardLength ?? _options.ShardLength ?? model.DefaultSharding.ShardLength, 0);
+        sharding = sharding with { Overlap = source.ShardOverlap ?? _options.ShardOverlap ?? Math.Min(model.DefaultSharding.Overlap, (sharding.ShardLength - 2) / 2) };
+        sharding.Validate(model.Config.MaxPositionEmbeddings);
+
+        var ids = await _worker.RunAsync(_ => model.TokenizeContent(text));
+        if (ids.Count > _options.MaxDocumentTokens)
+            return await FailAsync(text, $"The document is {ids.Count:N0} tokens long; the limit is {_options.MaxDocumentTokens:N0} tokens (Summarizer:MaxDocumentTokens).");
+
+        var windows = DocumentSharder.Plan(ids.Count, sharding);
+        _state.State.Text = text;
+        _state.State.Manifest = manifest with
+        {
+            DocumentKey = Key,
+            ModelFingerprint = model.Fingerprint,
+            Status = DocumentStatus.Encoding,
+            SourceTokens = ids.Count,
+            ShardLength = sharding.ShardLength,
+            ShardOverlap = sharding.Overlap,
+            Format = _options.ShardFormat,
+        };
+        await _state.WriteStateAsync();
+
+        try
+        {
+            var descriptors = await EncodeAsync(ids, windows, windows);
+            _state.State.Manifest = _state.State.Manifest with
+            {
+                Status = DocumentStatus.Encoded,
+                Shards = descriptors,
+                EncoderRuns = _state.State.Manifest.EncoderRuns + windows.Count,
+                Error = null,
+            };
+            await _state.WriteStateAsync();
+            _logger.LogInformation("Encoded document {Document}: {Tokens} tokens in {Shards} shards.", Key, ids.Count, windows.Count);
+            return _state.State.Manifest;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _logger.LogError(e, "Encoding document {Document} failed.", Key);
+            return await FailAsync(text, "Encoding failed: " + e.Message);
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<DocumentManifest> RepairAsync(IReadOnlyList<int> missingShards)
+    {
+        var manifest = _state.State.Manifest;
+        if (manifest.Status != DocumentStatus.Encoded || _state.State.Text is null)
+            throw new InvalidOperationException($"Document {Key} is not encoded; it cannot be repaired.");
+        var model = await _models.GetAsync();
+        var ids = await _worker.RunAsync(_ => model.TokenizeContent(_state.State.Text));
+        var windows = DocumentSharder.Plan(ids.Count, new ShardingOptions(manifest.ShardLength, manifest.ShardOverlap));
+        var lost = missingShards.Distinct().Order().Select(i => windows[i]).ToArray();
+        _logger.LogWarning("Re-encoding {Count} lost shards of document {Document} (evicted with no durable store, or corrupt).", lost.Length, Key);
+        var descriptors = await EncodeAsync(ids, windows, lost);
+        var merged = manifest.Shards.ToDictionary(s => s.Index);
+        foreach (var d in descriptors) merged[d.Index] = d;
+        _state.State.Manifest = manifest with { Shards = merged.Values.OrderBy(s => s.Index).ToArray(), EncoderRuns = manifest.EncoderRuns + lost.Length };
+        await _state.WriteStateAsync();
+        return _state.State.Manifest;
+    }
+
+    private async Task<ShardDescriptor[]> EncodeAsync(IReadOnlyList<int> ids, IReadOnlyList<ShardWindow> all, IReadOnlyList<ShardWindow> toEncode)
+    {
+        var model = await _models.GetAsync();
+        var dtype = KvDTypes.Parse(_options.KvDType);
+        var descriptors = new List<ShardDescriptor>();
+        _progress = new EncodingProgress(DocumentStatus.Encoding, 0, toEncode.Count);
+        int batch = model.Encoder.BatchSize;
+        for (int first = 0; first < toEncode.Count; first += batch)
+        {
+            var windows = toEncode.Skip(first).Take(batch).ToArray();
+            // One batch per work item: progress is reported between batches and other jobs' steps interleave.
+            var shards = await _worker.RunAsync(ct => model.Encoder.Encode(Key, ids, windows, dtype, cancellationToken: ct));
+            var sizes = await _shards.StoreAsync(shards.Select(s => (ShardKey.For(Key, s.Index), s)).ToArray());
+            descriptors.AddRange(shards.Select((s, i) => new ShardDescriptor(s.Index, s.TokenStart, s.TokenEnd, sizes[i])));
+            _progress = _progress with { ShardsDone = descriptors.Count };
+        }
+        return descriptors.ToArray();
+    }
+
+    private async Task<DocumentManifest> FailAsync(string text, string reason)
+    {
+        _state.State.Text = text;
+        _state.State.Manifest = _state.State.Manifest with { DocumentKey = Key, Status = DocumentStatus.Failed, Error = reason };
+        _progress = new EncodingProgress(DocumentStatus.Failed, 0, 0);
+        await _state.WriteStateAsync();
+        // A failed document may be retried by a later request (e.g. after raising a limit): forget the failure.
+        _state.State.Manifest = _state.State.Manifest with { Status = DocumentStatus.New };
+        return _state.State.Manifest with { Status = DocumentStatus.Failed };
+    }
+}

@@ -1,0 +1,65 @@
+namespace Summarizer.Grains.Hosting;
+
+/// <summary>
+/// Silo settings, bound from the <c>Summarizer</c> configuration section (appsettings or environment variables such as
+/// <c>Summarizer__ModelDirectory</c>). Defaults need nothing external: localhost clustering, in-memory stores.
+/// </summary>
+public sealed class SummarizerOptions
+{
+    /// <summary>Configuration section name.</summary>
+    public const string Section = "Summarizer";
+
+    /// <summary>Hugging Face checkpoint directory. Comes only from configuration, never from a request.</summary>
+    public string? ModelDirectory { get; set; }
+
+    /// <summary><c>cpu</c> (default) or <c>cuda</c>.</summary>
+    public string Device { get; set; } = "cpu";
+
+    /// <summary>Default encoder window length; null is the model's <c>max_position_embeddings</c>.</summary>
+    public int? ShardLength { get; set; }
+
+    /// <summary>Default window overlap; null is an eighth of the window, at most 64 tokens.</summary>
+    public int? ShardOverlap { get; set; }
+
+    /// <summary>Documents longer than this many tokens are refused.</summary>
+    public int MaxDocumentTokens { get; set; } = 500_000;
+
+    /// <summary>Dedicated inference threads per silo.</summary>
+    public int InferenceThreads { get; set; } = 1;
+
+    /// <summary>Element type of stored K/V: f32, f16 or bf16.</summary>
+    public string KvDType { get; set; } = "f32";
+
+    /// <summary>K/V store: <c>memory</c> (default) or <c>redis</c> (memory in front of Redis).</summary>
+    public string KvStore { get; set; } = "memory";
+
+    /// <summary>Stored shard format: <c>kv</c> (per-layer K/V) or <c>hidden</c> (encoder output; K/V projected on load).</summary>
+    public string ShardFormat { get; set; } = "kv";
+
+    /// <summary>Bytes of shards each silo keeps in memory before evicting the least recently used.</summary>
+    public long MemoryBudgetBytes { get; set; } = 2L << 30;
+
+    /// <summary>Clustering: <c>localhost</c> (default) or <c>redis</c>.</summary>
+    public string Clustering { get; set; } = "localhost";
+
+    /// <summary>Redis connection string (StackExchange.Redis syntax; password and TLS options go here).</summary>
+    public string? RedisConnectionString { get; set; }
+
+    /// <summary>Expiry of K/V blobs in Redis; null keeps them until evicted by Redis itself.</summary>
+    public TimeSpan? KvTimeToLive { get; set; }
+
+    /// <summary>Orleans silo-to-silo port.</summary>
+    public int SiloPort { get; set; } = 11111;
+
+    /// <summary>Orleans client gateway port.</summary>
+    public int GatewayPort { get; set; } = 30000;
+
+    /// <summary>With localhost clustering: the silo port of the primary silo, when this silo is not it.</summary>
+    public int? PrimarySiloPort { get; set; }
+
+    /// <summary>Address advertised to other silos (a pod's IP on Kubernetes); loopback when unset.</summary>
+    public string? AdvertisedAddress { get; set; }
+
+    /// <summary>Largest Redis value a shard blob is split into.</summary>
+    public int RedisBlockBytes { get; set; } = 4 << 20;
+}

@@ -1,0 +1,83 @@
+using System.Net;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+using Summarizer.Grains.Inference;
+using Summarizer.Grains.KvStore;
+
+namespace Summarizer.Grains.Hosting;
+
+/// <summary>Wires the summarizer's grains, inference worker, model and stores into a silo from configuration.</summary>
+public static class SummarizerSiloExtensions
+{
+    /// <summary>
+    /// Adds everything the grains need: <see cref="SummarizerOptions"/> bound from the <c>Summarizer</c> section,
+    /// clustering (localhost or Redis), grain storage (memory or Redis), the K/V store (memory, or memory in front of
+    /// Redis), the inference worker and the model host.
+    /// </summary>
+    public static ISiloBuilder AddSummarizer(this ISiloBuilder silo, IConfiguration configuration, Action<SummarizerOptions>? configure = null)
+    {
+        var options = new SummarizerOptions();
+        configuration.GetSection(SummarizerOptions.Section).Bind(options);
+        configure?.Invoke(options);
+        Validate(options);
+
+        var services = silo.Services;
+        services.AddSingleton(Options.Create(options));
+        services.AddSingleton(sp => new InferenceWorker(options.InferenceThreads, sp.GetRequiredService<ILogger<InferenceWorker>>()));
+        services.AddSingleton<ModelHost>();
+        services.AddSingleton(sp => new MemoryShardCache(options.MemoryBudgetBytes, sp.GetRequiredService<ILogger<MemoryShardCache>>()));
+        services.AddSingleton(sp => new ShardRepository(
+            sp.GetRequiredService<MemoryShardCache>(),
+            options.KvStore == "redis"
+                ? new RedisShardBlobStore(sp.GetRequiredService<IConnectionMultiplexer>(), ServiceId(sp), options.RedisBlockBytes, options.KvTimeToLive)
+                : null,
+            sp.GetRequiredService<InferenceWorker>(),
+            sp.GetRequiredService<ILogger<ShardRepository>>()));
+
+        bool usesRedis = options.KvStore == "redis" || options.Clustering == "redis";
+        if (usesRedis)
+        {
+            var redis = ConfigurationOptions.Parse(options.RedisConnectionString!);
+            services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(redis));
+        }
+
+        if (options.Clustering == "redis")
+        {
+            silo.UseRedisClustering(o => o.ConfigurationOptions = ConfigurationOptions.Parse(options.RedisConnectionString!));
+            var address = string.IsNullOrWhiteSpace(options.AdvertisedAddress) ? IPAddress.Loopback : IPAddress.Parse(options.AdvertisedAddress);
+            silo.ConfigureEndpoints(address, options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: !IPAddress.IsLoopback(address));
+            silo.AddRedisGrainStorage(StorageNames.Summarizer, o => o.ConfigurationOptions = ConfigurationOptions.Parse(options.RedisConnectionString!));
+        }
+        else
+        {
+            silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort,
+                options.PrimarySiloPort is { } primary ? new IPEndPoint(IPAddress.Loopback, primary) : null);
+            silo.AddMemoryGrainStorage(StorageNames.Summarizer);
+        }
+        return silo;
+    }
+
+    private static string ServiceId(IServiceProvider sp) =>
+        sp.GetRequiredService<IOptions<Orleans.Configuration.ClusterOptions>>().Value.ServiceId;
+
+    private static void Validate(SummarizerOptions o)
+    {
+        static void Require(bool ok, string name, string message)
+        {
+            if (!ok) throw new OptionsValidationException(name, typeof(SummarizerOptions), [$"Summarizer:{name} {message}"]);
+        }
+        Require(o.KvStore is "memory" or "redis", nameof(o.KvStore), $"must be 'memory' or 'redis', not '{o.KvStore}'.");
+        Require(o.Clustering is "localhost" or "redis", nameof(o.Clustering), $"must be 'localhost' or 'redis', not '{o.Clustering}'.");
+        Require(o.ShardFormat is "kv" or "hidden", nameof(o.ShardFormat), $"must be 'kv' or 'hidden', not '{o.ShardFormat}'.");
+        Require(o.Device is "cpu" or "cuda", nameof(o.Device), $"must be 'cpu' or 'cuda', not '{o.Device}'.");
+        Require(o.InferenceThreads >= 1, nameof(o.InferenceThreads), "must be at least 1.");
+        Require(o.MemoryBudgetBytes >= 1, nameof(o.MemoryBudgetBytes), "must be positive.");
+        Require(o.MaxDocumentTokens >= 1, nameof(o.MaxDocumentTokens), "must be positive.");
+        Require((o.KvStore != "redis" && o.Clustering != "redis") || !string.IsNullOrWhiteSpace(o.RedisConnectionString),
+            nameof(o.RedisConnectionString), "is required when KvStore or Clustering is 'redis'.");
+        Require(o.KvDType.ToLowerInvariant() is "f32" or "f16" or "bf16", nameof(o.KvDType), $"must be f32, f16 or bf16, not '{o.KvDType}'.");
+    }
+}

@@ -1,0 +1,76 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+
+namespace Summarizer.Grains.Inference;
+
+/// <summary>
+/// The silo's inference threads: every encoder and decoder run goes through this queue and executes on dedicated
+/// threads, never on the Orleans scheduler, so a long forward pass cannot stall grain turns (or heartbeats), and
+/// TorchSharp's thread-local state (no_grad, dispose scopes) stays on one thread per work item.
+/// </summary>
+public sealed class InferenceWorker : IDisposable
+{
+    private readonly Channel<WorkItem> _queue = Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleWriter = false });
+    private readonly Thread[] _threads;
+    private readonly ILogger<InferenceWorker> _logger;
+    private int _pending;
+
+    /// <summary>Starts <paramref name="threads"/> inference threads.</summary>
+    public InferenceWorker(int threads, ILogger<InferenceWorker> logger)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
+        _logger = logger;
+        _threads = Enumerable.Range(0, threads).Select(i => new Thread(Loop) { IsBackground = true, Name = $"inference-{i}" }).ToArray();
+        foreach (var t in _threads) t.Start();
+    }
+
+    /// <summary>Work items queued or running.</summary>
+    public int Pending => Volatile.Read(ref _pending);
+
+    /// <summary>Runs <paramref name="work"/> on an inference thread and completes with its result.</summary>
+    public Task<T> RunAsync<T>(Func<CancellationToken, T> work, CancellationToken cancellationToken = default)
+    {
+        var completion = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var item = new WorkItem(() =>
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                completion.TrySetCanceled(cancellationToken);
+                return;
+            }
+            try { completion.TrySetResult(work(cancellationToken)); }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested) { completion.TrySetCanceled(cancellationToken); }
+            catch (Exception e) { completion.TrySetException(e); }
+        });
+        Interlocked.Increment(ref _pending);
+        if (!_queue.Writer.TryWrite(item))
+        {
+            Interlocked.Decrement(ref _pending);
+            completion.TrySetException(new ObjectDisposedException(nameof(InferenceWorker)));
+        }
+        return completion.Task;
+    }
+
+    private void Loop()
+    {
+        var reader = _queue.Reader;
+        while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+        {
+            while (reader.TryRead(out var item))
+            {
+                try { item.Run(); }
+                catch (Exception e) { _logger.LogError(e, "Inference work item failed outside its own handler."); }
+                finally { Interlocked.Decrement(ref _pending); }
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _queue.Writer.TryComplete();
+        foreach (var t in _threads) t.Join(TimeSpan.FromSeconds(30));
+    }
+
+    private sealed record WorkItem(Action Run);
+}

@@ -1,0 +1,263 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Orleans.Concurrency;
+using Summarizer.Contracts;
+using Summarizer.Grains.Hosting;
+using Summarizer.Grains.Inference;
+using Summarizer.Grains.KvStore;
+
+namespace Summarizer.Grains.Summaries;
+
+/// <summary>
+/// The grain of one summary job. It has the document grain encode (or find) the shards, leases them from the
+/// <see cref="ShardRepository"/>, runs the search on an inference thread, and publishes each decided delta to
+/// watchers while persisting the job. Reentrant, so watchers are served while generation runs. If the silo dies, the
+/// next activation regenerates (generation is deterministic) and publishes only what was not yet published.
+/// </summary>
+[Reentrant]
+public sealed class SummaryGrain : Grain, ISummaryGrain
+{
+    private static readonly TimeSpan PersistEvery = TimeSpan.FromMilliseconds(250);
+
+    private readonly IPersistentState<SummaryState> _state;
+    private readonly ModelHost _models;
+    private readonly InferenceWorker _worker;
+    private readonly ShardRepository _shards;
+    private readonly ILogger<SummaryGrain> _logger;
+    private readonly CancellationTokenSource _cancel = new();
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Task? _run;
+    private DateTime _lastPersist = DateTime.MinValue;
+
+    /// <summary>Created by Orleans.</summary>
+    public SummaryGrain([PersistentState("summary", StorageNames.Summarizer)] IPersistentState<SummaryState> state,
+        ModelHost models, InferenceWorker worker, ShardRepository shards, ILogger<SummaryGrain> logger)
+    {
+        _state = state;
+        _models = models;
+        _worker = worker;
+        _shards = shards;
+        _logger = logger;
+    }
+
+    private SummaryJob Job => _state.State.Job;
+
+    /// <inheritdoc />
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // A job persisted mid-flight lost its silo: pick it up again.
+        if (_state.State.Request is not null && !Job.IsFinished) StartRun();
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public async Task<SummaryJob> StartAsync(SummaryRequest request)
+    {
+        if (_state.State.Request is not null) return Job;
+        if (string.IsNullOrWhiteSpace(request.Text)) throw new ArgumentException("The document is empty or whitespace only.", "text");
+        RequestOptionsMapper.ToModel(request.Options);
+        _state.State.Request = request;
+        _state.State.Job = new SummaryJob
+        {
+            JobId = this.GetPrimaryKeyString(),
+            Tenant = request.Tenant,
+            Status = SummaryStatus.Queued,
+            Options = request.Options,
+            CreatedAt = DateTimeOffset.UtcNow,
+        };
+        await _state.WriteStateAsync();
+        StartRun();
+        return Job;
+    }
+
+    /// <inheritdoc />
+    public Task<SummaryJob?> GetAsync() => Task.FromResult(_state.State.Request is null ? null : Job);
+
+    /// <inheritdoc />
+    public async Task<SummaryJob?> CancelAsync()
+    {
+        if (_state.State.Request is null) return null;
+        if (!Job.IsFinished) _cancel.Cancel();
+        if (_run is not null) await _run;
+        return Job;
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<SummaryEvent> WatchAsync(long afterSequence, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        if (_state.State.Request is null) yield break;
+        while (true)
+        {
+            var changed = _changed.Task;
+            foreach (var e in _state.State.Events.Where(e => e.Sequence > afterSequence).ToArray())
+            {
+                yield return e;
+                afterSequence = e.Sequence;
+                if (e.IsTerminal) yield break;
+            }
+            await changed.WaitAsync(cancellationToken);
+        }
+    }
+
+    private void StartRun()
+    {
+        _run ??= RunAsync();
+    }
+
+    private async Task RunAsync()
+    {
+        var request = _state.State.Request!;
+        // Tokens already published before a restart are regenerated silently, then publishing resumes after them.
+        var published = Job.TokenIds.ToList();
+        var cancel = _cancel.Token;
+        var statistics = Job.Statistics;
+        // A keep-alive timer holds the activation while the job runs, however long it goes without calls.
+        var keepAlive = this.RegisterGrainTimer(_ => Task.CompletedTask, new GrainTimerCreationOptions(TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1)) { KeepAlive = true, Interleave = true });
+        var leases = Array.Empty<ShardLease?>();
+        try
+        {
+            var model = await _models.GetAsync();
+            var options = RequestOptionsMapper.ToModel(request.Options);
+            var text = DocumentKeys.Normalize(request.Text);
+            var documentKey = DocumentKeys.For(request.Tenant, DocumentKeys.ContentHash(text), model.Fingerprint);
+            await UpdateAsync(Job with { Status = SummaryStatus.Encoding, DocumentKey = documentKey });
+
+            var encodeClock = Stopwatch.StartNew();
+            var document = GrainFactory.GetGrain<IDocumentGrain>(documentKey);
+            long runsBefore = (await document.GetManifestAsync()).EncoderRuns;
+            var manifest = await FollowEncodingAsync(document, document.EnsureEncodedAsync(new DocumentSource(text, request.Options.ShardLength, request.Options.ShardOverlap)));
+            if (manifest.Status != DocumentStatus.Encoded) throw new JobFailedException(manifest.Error ?? "The document could not be encoded.");
+
+            (leases, var missing) = await _shards.AcquireAsync(documentKey, manifest.ShardCount, cancel);
+            if (missing.Length > 0)
+            {
+                foreach (var l in leases) l?.Dispose();
+                manifest = await document.RepairAsync(missing);
+                (leases, missing) = await _shards.AcquireAsync(documentKey, manifest.ShardCount, cancel);
+                if (missing.Length > 0) throw new JobFailedException($"{missing.Length} shards of the document could not be stored or loaded (K/V store unavailable?).");
+            }
+            long encoderRuns = (await document.GetManifestAsync()).EncoderRuns - runsBefore;
+            encodeClock.Stop();
+            statistics = statistics with { ShardCount = manifest.ShardCount, SourceTokens = manifest.SourceTokens, EncoderRuns = encoderRuns, EncodeMs = encodeClock.Elapsed.TotalMilliseconds };
+            await UpdateAsync(Job with { Status = SummaryStatus.Decoding, Statistics = statistics });
+
+            var decided = Channel.CreateUnbounded<int[]>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+            var shards = leases.Select(l => l!.Shard).ToArray();
+            var decodeClock = Stopwatch.StartNew();
+            var generation = _worker.RunAsync(ct =>
+            {
+                try { return model.Generate(shards, options, ids => decided.Writer.TryWrite(ids.ToArray()), ct); }
+                finally { decided.Writer.TryComplete(); }
+            }, cancel);
+
+            var stream = model.Tokenizer.CreateStreamingDecoder();
+            var tokens = new List<int>();
+            double? firstTokenMs = null;
+            await foreach (var ids in decided.Reader.ReadAllAsync())
+            {
+                firstTokenMs ??= decodeClock.Elapsed.TotalMilliseconds;
+                var fresh = new List<int>();
+                string delta = "";
+                foreach (var id in ids)
+                {
+                    int position = tokens.Count;
+                    tokens.Add(id);
+                    var piece = stream.Append(id);
+                    if (position < published.Count)
+                    {
+                        if (published[position] != id) throw new JobFailedException("Regenerated tokens differ from those already published; the model or its shards changed.");
+                        continue;
+                    }
+                    fresh.Add(id);
+                    delta += piece;
+                }
+                if (fresh.Count > 0) await PublishAsync(new SummaryEvent { Kind = SummaryEventKind.Delta, Text = delta, TokenIds = fresh }, force: false);
+            }
+            var result = await generation;
+            decodeClock.Stop();
+            var tail = stream.Flush();
+            var summary = model.Tokenizer.Decode(result.GeneratedIds);
+            statistics = statistics with
+            {
+                Tokens = result.GeneratedIds.Count,
+                TimeToFirstTokenMs = firstTokenMs ?? 0,
+                DecodeMs = decodeClock.Elapsed.TotalMilliseconds,
+                TokensPerSecond = result.GeneratedIds.Count / Math.Max(decodeClock.Elapsed.TotalSeconds, 1e-9),
+            };
+            if (tail.Length > 0) await PublishAsync(new SummaryEvent { Kind = SummaryEventKind.Delta, Text = tail }, force: false);
+            _state.State.Job = Job with { Status = SummaryStatus.Completed, Text = summary, TokenIds = result.GeneratedIds.ToArray(), Statistics = statistics, CompletedAt = DateTimeOffset.UtcNow };
+            await PublishAsync(new SummaryEvent { Kind = SummaryEventKind.Done, Text = summary, TokenIds = result.GeneratedIds.ToArray(), Statistics = statistics }, force: true);
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            _state.State.Job = Job with { Status = SummaryStatus.Cancelled, Error = "Cancelled by the client.", Statistics = statistics, CompletedAt = DateTimeOffset.UtcNow };
+            await PublishAsync(new SummaryEvent { Kind = SummaryEventKind.Error, Error = "cancelled" }, force: true);
+        }
+        catch (Exception e)
+        {
+            var reason = e is JobFailedException ? e.Message : $"{e.GetType().Name}: {e.Message}";
+            if (e is not JobFailedException) _logger.LogError(e, "Summary job {Job} failed.", Job.JobId);
+            _state.State.Job = Job with { Status = SummaryStatus.Failed, Error = reason, Statistics = statistics, CompletedAt = DateTimeOffset.UtcNow };
+            await PublishAsync(new SummaryEvent { Kind = SummaryEventKind.Error, Error = reason }, force: true);
+        }
+        finally
+        {
+            foreach (var l in leases) l?.Dispose();
+            keepAlive.Dispose();
+        }
+    }
+
+    private async Task<Contracts.DocumentManifest> FollowEncodingAsync(IDocumentGrain document, Task<Contracts.DocumentManifest> encoding)
+    {
+        var last = new EncodingProgress(DocumentStatus.New, -1, -1);
+        while (true)
+        {
+            await Task.WhenAny(encoding, Task.Delay(200));
+            var progress = encoding.IsCompleted ? null : await document.GetProgressAsync();
+            if (progress is not null && progress.ShardsTotal > 0 && progress != last)
+            {
+                last = progress;
+                await PublishAsync(new SummaryEvent { Kind = SummaryEventKind.Progress, ShardsDone = progress.ShardsDone, ShardsTotal = progress.ShardsTotal }, force: false);
+            }
+            if (!encoding.IsCompleted) continue;
+            var manifest = await encoding;
+            if (manifest.Status == DocumentStatus.Encoded && (last.ShardsDone != manifest.ShardCount || last.ShardsTotal != manifest.ShardCount))
+                await PublishAsync(new SummaryEvent { Kind = SummaryEventKind.Progress, ShardsDone = manifest.ShardCount, ShardsTotal = manifest.ShardCount }, force: false);
+            return manifest;
+        }
+    }
+
+    private async Task PublishAsync(SummaryEvent e, bool force)
+    {
+        var numbered = e with { Sequence = Job.LastSequence + 1 };
+        _state.State.Events.Add(numbered);
+        var job = Job with { LastSequence = numbered.Sequence };
+        if (e.Kind == SummaryEventKind.Delta) job = job with { Text = job.Text + e.Text, TokenIds = [.. job.TokenIds, .. e.TokenIds] };
+        _state.State.Job = job;
+        var changed = _changed;
+        _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        changed.TrySetResult();
+        if (force || DateTime.UtcNow - _lastPersist >= PersistEvery) await PersistAsync();
+    }
+
+    private async Task UpdateAsync(SummaryJob job)
+    {
+        _state.State.Job = job;
+        await PersistAsync();
+    }
+
+    private async Task PersistAsync()
+    {
+        _lastPersist = DateTime.UtcNow;
+        try { await _state.WriteStateAsync(); }
+        catch (Exception e) when (!Job.IsFinished)
+        {
+            // Losing a progress write only costs regenerating after a crash; the final write is not caught.
+            _logger.LogWarning(e, "Could not persist progress of job {Job}.", Job.JobId);
+        }
+    }
+
+    private sealed class JobFailedException(string message) : Exception(message);
+}

@@ -1,0 +1,38 @@
+using Microsoft.AspNetCore.Http.Features;
+using Orleans.Configuration;
+using Summarizer.Client;
+using Summarizer.Grains.Hosting;
+
+namespace Summarizer.Silo;
+
+/// <summary>Wires the silo, the HTTP API and health checks into one ASP.NET Core host.</summary>
+public static class SummarizerHostExtensions
+{
+    /// <summary>Default largest request body (a document): 16 MiB.</summary>
+    public const long DefaultMaxRequestBytes = 16L << 20;
+
+    /// <summary>
+    /// Hosts an Orleans silo configured from the <c>Summarizer</c> section (cluster and service ids from
+    /// <c>ORLEANS_CLUSTER_ID</c>/<c>ORLEANS_SERVICE_ID</c>), the client library over it, problem details and health checks.
+    /// </summary>
+    public static WebApplicationBuilder AddSummarizerSilo(this WebApplicationBuilder builder)
+    {
+        var config = builder.Configuration;
+        builder.UseOrleans(silo =>
+        {
+            silo.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = config["ORLEANS_CLUSTER_ID"] ?? "summarizer";
+                o.ServiceId = config["ORLEANS_SERVICE_ID"] ?? "summarizer";
+            });
+            silo.AddSummarizer(config);
+        });
+        builder.Services.AddSummarizerClient();
+        builder.Services.AddProblemDetails();
+        builder.Services.AddHealthChecks().AddCheck<ReadinessCheck>("model-and-cluster", tags: ["ready"]);
+        long maxBytes = config.GetValue<long?>("Summarizer:MaxRequestBytes") ?? DefaultMaxRequestBytes;
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = maxBytes);
+        builder.Services.Configure<FormOptions>(o => o.MultipartBodyLengthLimit = maxBytes);
+        return builder;
+    }
+}

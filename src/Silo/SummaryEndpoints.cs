@@ -1,0 +1,139 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http.Features;
+using Summarizer.Client;
+using Summarizer.Contracts;
+
+namespace Summarizer.Silo;
+
+/// <summary>
+/// The HTTP API: submit (<c>POST /v1/summaries</c>), read (<c>GET /v1/summaries/{id}</c>), stream as Server-Sent
+/// Events (<c>GET /v1/summaries/{id}/events</c>, resumable with <c>Last-Event-ID</c>), cancel
+/// (<c>DELETE /v1/summaries/{id}</c>), and health. Errors are RFC 7807 problem details.
+/// </summary>
+public static class SummaryEndpoints
+{
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+
+    /// <summary>Maps the endpoints.</summary>
+    public static WebApplication MapSummarizerEndpoints(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        var v1 = app.MapGroup("/v1/summaries");
+        v1.MapPost("", SubmitAsync);
+        v1.MapGet("{id}", GetAsync);
+        v1.MapGet("{id}/events", EventsAsync);
+        v1.MapDelete("{id}", CancelAsync);
+        // Liveness checks only this process (no dependencies), so a Redis outage never restarts healthy silos.
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+        return app;
+    }
+
+    /// <summary>The JSON body of a submission.</summary>
+    public sealed record SubmitBody(string? Text, SummaryRequestOptions? Options);
+
+    private static async Task<IResult> SubmitAsync(HttpContext http, SummarizerClient client)
+    {
+        var request = http.Request;
+        var mediaType = request.ContentType?.Split(';')[0].Trim().ToLowerInvariant();
+        if (mediaType is not ("application/json" or "text/plain"))
+            return Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", $"Send the document as application/json {{\"text\": ..., \"options\": ...}} or text/plain; got '{request.ContentType ?? "none"}'.");
+
+        byte[] body;
+        try
+        {
+            using var buffer = new MemoryStream();
+            await request.Body.CopyToAsync(buffer, http.RequestAborted);
+            body = buffer.ToArray();
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            var limit = http.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize;
+            return Problem(StatusCodes.Status413PayloadTooLarge, "Document too large", $"The request body exceeds the limit of {limit:N0} bytes (Summarizer:MaxRequestBytes).");
+        }
+
+        string text;
+        try { text = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(body); }
+        catch (DecoderFallbackException) { return Problem(StatusCodes.Status400BadRequest, "Invalid encoding", "The body is not valid UTF-8."); }
+
+        var options = new SummaryRequestOptions();
+        if (mediaType == "application/json")
+        {
+            SubmitBody? parsed;
+            try { parsed = JsonSerializer.Deserialize<SubmitBody>(text, Json); }
+            catch (JsonException e) { return Problem(StatusCodes.Status400BadRequest, "Malformed JSON", e.Message); }
+            text = parsed?.Text ?? "";
+            options = parsed?.Options ?? options;
+        }
+        if (string.IsNullOrWhiteSpace(text)) return Problem(StatusCodes.Status400BadRequest, "Empty document", "The document is empty or whitespace only.");
+        if (text.Contains('\0')) return Problem(StatusCodes.Status400BadRequest, "Binary content", "The document contains NUL bytes; send text.");
+
+        string id;
+        try { id = await client.SubmitAsync(text, options, SummarizerClient.DefaultTenant, http.RequestAborted); }
+        catch (ArgumentException e) { return Problem(StatusCodes.Status400BadRequest, "Invalid options", e.Message, e.ParamName); }
+
+        var links = new { self = $"/v1/summaries/{id}", events = $"/v1/summaries/{id}/events" };
+        return Results.Json(new { id, status = SummaryStatus.Queued, links }, Json, statusCode: StatusCodes.Status202Accepted)
+            .WithLocation(links.self);
+    }
+
+    private static async Task<IResult> GetAsync(string id, SummarizerClient client)
+    {
+        var job = await client.GetAsync(id);
+        return job is null ? NotFound(id) : Results.Json(job, Json);
+    }
+
+    private static async Task<IResult> CancelAsync(string id, SummarizerClient client)
+    {
+        var job = await client.CancelAsync(id);
+        return job is null ? NotFound(id) : Results.Json(job, Json);
+    }
+
+    private static async Task EventsAsync(string id, HttpContext http, SummarizerClient client)
+    {
+        if (await client.GetAsync(id) is null)
+        {
+            await NotFound(id).ExecuteAsync(http);
+            return;
+        }
+        long after = long.TryParse(http.Request.Headers["Last-Event-ID"].FirstOrDefault(), out var last) ? last : 0;
+        http.Response.ContentType = "text/event-stream";
+        http.Response.Headers.CacheControl = "no-cache";
+        http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+        await http.Response.Body.FlushAsync(http.RequestAborted);
+        try
+        {
+            await foreach (var e in client.StreamAsync(id, after, http.RequestAborted))
+            {
+                var name = e.Kind switch
+                {
+                    SummaryEventKind.Progress => "progress",
+                    SummaryEventKind.Delta => "delta",
+                    SummaryEventKind.Done => "done",
+                    _ => "error",
+                };
+                await http.Response.WriteAsync($"id: {e.Sequence}\nevent: {name}\ndata: {JsonSerializer.Serialize(e, Json)}\n\n", http.RequestAborted);
+                await http.Response.Body.FlushAsync(http.RequestAborted);
+            }
+        }
+        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+        {
+            // The subscriber left; the job goes on and can be resumed with Last-Event-ID.
+        }
+    }
+
+    private static IResult NotFound(string id) =>
+        Problem(StatusCodes.Status404NotFound, "Unknown job", $"No summary job '{id}'.");
+
+    private static IResult Problem(int status, string title, string detail, string? parameter = null) =>
+        Results.Problem(detail: detail, statusCode: status, title: title,
+            extensions: parameter is null ? null : new Dictionary<string, object?> { ["option"] = parameter });
+}
