@@ -81,8 +81,8 @@ public static class SummaryEndpoints
         catch (ArgumentException e) { return Problem(StatusCodes.Status400BadRequest, "Invalid options", e.Message, e.ParamName); }
 
         var links = new { self = $"/v1/summaries/{id}", events = $"/v1/summaries/{id}/events" };
-        return Results.Json(new { id, status = SummaryStatus.Queued, links }, Json, statusCode: StatusCodes.Status202Accepted)
-            .WithLocation(links.self);
+        http.Response.Headers.Location = links.self;
+        return Results.Json(new { id, status = SummaryStatus.Queued, links }, Json, statusCode: StatusCodes.Status202Accepted);
     }
 
     private static async Task<IResult> GetAsync(string id, SummarizerClient client)

@@ -2,7 +2,7 @@ using Summarizer.Model.Attention;
 using Summarizer.Model.Bart;
 using Summarizer.Model.Configuration;
 using Summarizer.Model.Documents;
-using Summarizer.Model.Encoding;
+using Summarizer.Model.Encoder;
 using Summarizer.Model.Generation;
 using Summarizer.Model.KvCache;
 
@@ -23,7 +23,7 @@ internal static class TinyBart
         DecoderFfnDim = 64,
         VocabSize = vocab,
         MaxPositionEmbeddings = maxPositions,
-        ActivationFunction = "gelu",
+        ActivationFunction = ActivationFunction.Gelu,
         PadTokenId = 1,
         BosTokenId = 0,
         EosTokenId = 2,
@@ -53,7 +53,7 @@ internal static class TinyBart
         EosTokenId = 2,
         PadTokenId = 1,
         ForcedBosTokenId = 0,
-        EarlyStopping = EarlyStopping.WhenBeamsFinished,
+        EarlyStopping = Summarizer.Model.Configuration.EarlyStoppingMode.WhenBeamsComplete,
     };
 
     public static IReadOnlyList<KvShard> EncodeDocument(BartModel model, int[] tokens, int shardLength, int overlap = 0, ShardEncoder? encoder = null)

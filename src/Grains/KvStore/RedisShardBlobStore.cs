@@ -45,9 +45,9 @@ public sealed class RedisShardBlobStore : IShardBlobStore
             {
                 int offset = b * BlockBytes;
                 var block = blob.AsMemory(offset, Math.Min(BlockBytes, blob.Length - offset));
-                writes.Add(tx.StringSetAsync($"{prefix}:b{b}", block, _ttl));
+                writes.Add(tx.StringSetAsync($"{prefix}:b{b}", block, _ttl, When.Always));
             }
-            writes.Add(tx.StringSetAsync(prefix + ":meta", Meta(blob.LongLength, blocks), _ttl));
+            writes.Add(tx.StringSetAsync(prefix + ":meta", Meta(blob.LongLength, blocks), _ttl, When.Always));
             writes.Add(tx.ExecuteAsync());
         }
         await Task.WhenAll(writes).WaitAsync(cancellationToken);

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
@@ -85,7 +84,7 @@ public sealed class SummaryGrain : Grain, ISummaryGrain
     }
 
     /// <inheritdoc />
-    public async IAsyncEnumerable<SummaryEvent> WatchAsync(long afterSequence, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public async IAsyncEnumerable<SummaryEvent> WatchAsync(long afterSequence)
     {
         if (_state.State.Request is null) yield break;
         while (true)
@@ -97,7 +96,7 @@ public sealed class SummaryGrain : Grain, ISummaryGrain
                 afterSequence = e.Sequence;
                 if (e.IsTerminal) yield break;
             }
-            await changed.WaitAsync(cancellationToken);
+            await changed;
         }
     }
 

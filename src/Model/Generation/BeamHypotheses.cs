@@ -1,3 +1,5 @@
+using Summarizer.Model.Configuration;
+
 namespace Summarizer.Model.Generation;
 
 /// <summary>
@@ -8,12 +10,12 @@ internal sealed class BeamHypotheses
 {
     private readonly int _numBeams;
     private readonly double _lengthPenalty;
-    private readonly EarlyStopping _earlyStopping;
+    private readonly EarlyStoppingMode _earlyStopping;
     private readonly int _maxLength;
     private readonly List<(double Score, int[] Tokens)> _beams = [];
     private double _worstScore = 1e9;
 
-    public BeamHypotheses(int numBeams, double lengthPenalty, EarlyStopping earlyStopping, int maxLength)
+    public BeamHypotheses(int numBeams, double lengthPenalty, EarlyStoppingMode earlyStopping, int maxLength)
     {
         _numBeams = numBeams;
         _lengthPenalty = lengthPenalty;
@@ -55,9 +57,9 @@ internal sealed class BeamHypotheses
         if (_beams.Count < _numBeams) return false;
         switch (_earlyStopping)
         {
-            case EarlyStopping.WhenBeamsFinished:
+            case EarlyStoppingMode.WhenBeamsComplete:
                 return true;
-            case EarlyStopping.Heuristic:
+            case EarlyStoppingMode.Heuristic:
                 return _worstScore >= bestSumLogProbs / Math.Pow(generatedLength, _lengthPenalty);
             default:
                 // "never": the best a live beam could reach; with a positive penalty longer is better, so assume max length.

@@ -1,17 +1,6 @@
+using Summarizer.Model.Configuration;
+
 namespace Summarizer.Model.Generation;
-
-/// <summary>When beam search may stop before <see cref="GenerationSettings.MaxLength"/> (HF's <c>early_stopping</c>).</summary>
-public enum EarlyStopping
-{
-    /// <summary>Stop once a heuristic says no live beam can beat the finished ones (HF <c>False</c>).</summary>
-    Heuristic,
-
-    /// <summary>Stop as soon as <c>num_beams</c> hypotheses are finished (HF <c>True</c>).</summary>
-    WhenBeamsFinished,
-
-    /// <summary>Stop only when no live beam can beat the finished ones even at maximum length (HF <c>"never"</c>).</summary>
-    Never,
-}
 
 /// <summary>
 /// Resolved generation parameters with Hugging Face's meanings. Lengths count the decoder start token, as HF's
@@ -35,7 +24,7 @@ public sealed record GenerationSettings
     public int NoRepeatNgramSize { get; init; }
 
     /// <summary>Beam-search stopping rule.</summary>
-    public EarlyStopping EarlyStopping { get; init; } = EarlyStopping.Heuristic;
+    public EarlyStoppingMode EarlyStopping { get; init; } = EarlyStoppingMode.Heuristic;
 
     /// <summary>First token fed to the decoder.</summary>
     public int DecoderStartTokenId { get; init; } = 2;

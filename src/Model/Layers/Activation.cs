@@ -1,3 +1,4 @@
+using Summarizer.Model.Configuration;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -6,18 +7,15 @@ namespace Summarizer.Model.Layers;
 /// <summary>The feed-forward activations Hugging Face configs name in <c>activation_function</c>.</summary>
 internal static class Activation
 {
-    /// <summary>Names accepted in <c>activation_function</c>.</summary>
-    public static readonly IReadOnlyList<string> Supported = ["gelu", "gelu_new", "gelu_fast", "gelu_pytorch_tanh", "relu", "silu", "swish", "tanh"];
-
-    public static Func<Tensor, Tensor> Resolve(string name) => name switch
+    public static Func<Tensor, Tensor> Resolve(ActivationFunction function) => function switch
     {
-        // HF "gelu" is the exact erf form; the *_new/_fast/_tanh variants are the tanh approximation.
-        "gelu" => x => nn.functional.gelu(x),
-        "gelu_new" or "gelu_fast" or "gelu_pytorch_tanh" => GeluTanh,
-        "relu" => x => nn.functional.relu(x),
-        "silu" or "swish" => x => nn.functional.silu(x),
-        "tanh" => x => x.tanh(),
-        _ => throw new ArgumentException($"Unsupported activation_function '{name}'; supported: {string.Join(", ", Supported)}."),
+        // HF "gelu" is the exact erf form; "gelu_new" and friends are the tanh approximation.
+        ActivationFunction.Gelu => x => nn.functional.gelu(x),
+        ActivationFunction.GeluNew => GeluTanh,
+        ActivationFunction.Relu => x => nn.functional.relu(x),
+        ActivationFunction.Silu => x => nn.functional.silu(x),
+        ActivationFunction.Tanh => x => x.tanh(),
+        _ => throw new ArgumentOutOfRangeException(nameof(function), function, "Unsupported activation function."),
     };
 
     private static Tensor GeluTanh(Tensor x)

@@ -4,7 +4,7 @@ using Summarizer.Model.Bart;
 using Summarizer.Model.Checkpoints;
 using Summarizer.Model.Configuration;
 using Summarizer.Model.Documents;
-using Summarizer.Model.Encoding;
+using Summarizer.Model.Encoder;
 using Summarizer.Model.Generation;
 using Summarizer.Model.KvCache;
 using Summarizer.Model.Tokenization;
@@ -67,7 +67,7 @@ public sealed class SummarizationModel : IDisposable
         var network = new BartModel(new CheckpointWeightSource(weights), config);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         hash.AppendData(File.ReadAllBytes(configPath));
-        hash.AppendData(weights.ComputeFingerprint());
+        hash.AppendData(weights.ComputeContentHash());
         var fingerprint = Convert.ToHexString(hash.GetHashAndReset())[..32].ToLowerInvariant();
         return new SummarizationModel(directory, config, generation, tokenizer, network, fingerprint);
     }
@@ -103,8 +103,9 @@ public sealed class SummarizationModel : IDisposable
             NoRepeatNgramSize = options.NoRepeatNgramSize ?? g.NoRepeatNgramSize,
             EarlyStopping = g.EarlyStopping,
             DecoderStartTokenId = g.DecoderStartTokenId,
-            EosTokenId = g.EosTokenId,
-            PadTokenId = g.PadTokenId,
+            // Multiple EOS ids (a list in generation_config.json) are rare for this family; the first one ends a sequence.
+            EosTokenId = g.EosTokenIds.Count > 0 ? g.EosTokenIds[0] : Config.EosTokenId,
+            PadTokenId = g.PadTokenId ?? Config.PadTokenId,
             ForcedBosTokenId = g.ForcedBosTokenId,
             ForcedEosTokenId = g.ForcedEosTokenId,
         };

@@ -75,7 +75,7 @@ public sealed class SearchTests
         var settings = new GenerationSettings { MaxLength = 30, MinLength = 8, EosTokenId = 2, DecoderStartTokenId = 2 };
 
         var greedy = GreedySearch.Run(target, settings).SequenceIds;
-        var beam = BeamSearch.Run(target, settings with { NumBeams = 4, EarlyStopping = EarlyStopping.WhenBeamsFinished }).SequenceIds;
+        var beam = BeamSearch.Run(target, settings with { NumBeams = 4, EarlyStopping = Summarizer.Model.Configuration.EarlyStoppingMode.WhenBeamsComplete }).SequenceIds;
 
         Assert.Equal(8, greedy.Count - 1);   // EOS is the 8th token: the sequence reaches min_length first
         Assert.Equal(2, greedy[^1]);
@@ -100,7 +100,7 @@ public sealed class SearchTests
     {
         // Ending now costs log-prob; continuing costs a little more per step but the penalty divides by length.
         using var target = new ScriptedTarget(6, (last, t) => t == 2 ? (last == 4 ? 2f : 0.5f) : t == 4 ? 1f : 0f);
-        var baseSettings = new GenerationSettings { MaxLength = 12, NumBeams = 2, EosTokenId = 2, DecoderStartTokenId = 2, EarlyStopping = EarlyStopping.Never };
+        var baseSettings = new GenerationSettings { MaxLength = 12, NumBeams = 2, EosTokenId = 2, DecoderStartTokenId = 2, EarlyStopping = Summarizer.Model.Configuration.EarlyStoppingMode.Never };
 
         var shortest = BeamSearch.Run(target, baseSettings with { LengthPenalty = -2.0 }).SequenceIds;
         var longest = BeamSearch.Run(target, baseSettings with { LengthPenalty = 2.0 }).SequenceIds;
@@ -166,9 +166,9 @@ public sealed class SearchTests
 
         // Warm up, then measure across a long run: live tensors must not grow with the number of steps.
         target.Step([2, 2, 2], true);
-        long before = torch.Tensor.TotalCount;
+        long before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
         BeamSearch.Run(new NonDisposing(target), settings with { MaxLength = 150 });
-        long after = torch.Tensor.TotalCount;
+        long after = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
 
         Assert.InRange(after - before, -64, 64);
         foreach (var s in shards) s.Dispose();

@@ -1,5 +1,5 @@
 using Summarizer.Model.Attention;
-using Summarizer.Model.Encoding;
+using Summarizer.Model.Encoder;
 using Summarizer.Model.KvCache;
 using TorchSharp;
 using static TorchSharp.torch;

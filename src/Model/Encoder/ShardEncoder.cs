@@ -4,7 +4,7 @@ using Summarizer.Model.KvCache;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Summarizer.Model.Encoding;
+namespace Summarizer.Model.Encoder;
 
 /// <summary>
 /// Runs the encoder once per shard window, in batches, and projects each decoder layer's cross-attention K/V from
@@ -42,6 +42,7 @@ public sealed class ShardEncoder
         KvDType dtype, Action<int, int>? progress = null, CancellationToken cancellationToken = default)
     {
         var config = _model.Config;
+        int bos = config.BosTokenId ?? throw new InvalidOperationException($"{config.SourcePath}: 'bos_token_id' is required to encode documents.");
         var shards = new List<KvShard>(windows.Count);
         using var _ = no_grad();
         for (int first = 0; first < windows.Count; first += BatchSize)
@@ -57,7 +58,7 @@ public sealed class ShardEncoder
                 var w = batch[row];
                 int o = row * length;
                 Array.Fill(ids, config.PadTokenId, o, length);
-                ids[o] = config.BosTokenId;
+                ids[o] = bos;
                 for (int i = w.WindowStart; i < w.WindowEnd; i++) ids[o + 1 + i - w.WindowStart] = contentIds[i];
                 ids[o + w.InputLength - 1] = config.EosTokenId;
                 Array.Fill(mask, 1L, o, w.InputLength);
