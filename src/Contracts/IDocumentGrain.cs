@@ -10,13 +10,23 @@ namespace Summarizer.Contracts;
 [Alias("summarizer.IDocumentGrain")]
 public interface IDocumentGrain : IGrainWithStringKey
 {
-    /// <summary>Encodes the document unless its shards are already stored; returns the manifest once they are.</summary>
+    /// <summary>
+    /// Encodes the document unless its shards are already stored; returns the manifest once they are, with the
+    /// encoder runs this call caused (0 when the document was already encoded, or encoded by a concurrent call).
+    /// </summary>
     [Alias("EnsureEncoded")]
-    Task<DocumentManifest> EnsureEncodedAsync(DocumentSource source);
+    Task<EncodeOutcome> EnsureEncodedAsync(DocumentSource source);
 
-    /// <summary>Re-encodes shards missing from the store (for example evicted from memory with no Redis behind it).</summary>
+    /// <summary>Re-encodes shards missing from every store (for example evicted from memory with no Redis behind it).</summary>
     [Alias("Repair")]
-    Task<DocumentManifest> RepairAsync(IReadOnlyList<int> missingShards);
+    Task<EncodeOutcome> RepairAsync(IReadOnlyList<int> missingShards);
+
+    /// <summary>
+    /// Serialized shards as this grain's silo holds them (memory, else the durable store), for a decoder on another
+    /// silo to load; null for a shard found nowhere. Callers ask for a few shards at a time to bound message size.
+    /// </summary>
+    [AlwaysInterleave, Alias("ExportShards")]
+    Task<IReadOnlyList<byte[]?>> ExportShardsAsync(IReadOnlyList<int> indices);
 
     /// <summary>Encoding progress, answered even while encoding runs.</summary>
     [AlwaysInterleave, Alias("GetProgress")]

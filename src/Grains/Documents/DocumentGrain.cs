@@ -49,10 +49,10 @@ public sealed class DocumentGrain : Grain, IDocumentGrain
     public Task<DocumentManifest> GetManifestAsync() => Task.FromResult(_state.State.Manifest);
 
     /// <inheritdoc />
-    public async Task<DocumentManifest> EnsureEncodedAsync(DocumentSource source)
+    public async Task<EncodeOutcome> EnsureEncodedAsync(DocumentSource source)
     {
         var manifest = _state.State.Manifest;
-        if (manifest.Status == DocumentStatus.Encoded) return manifest;
+        if (manifest.Status == DocumentStatus.Encoded) return new EncodeOutcome(manifest, 0);
 
         var text = DocumentKeys.Normalize(source.Text);
         var key = ShardKey.For(Key, 0);
@@ -66,7 +66,7 @@ public sealed class DocumentGrain : Grain, IDocumentGrain
 
         var ids = await _worker.RunAsync(_ => model.TokenizeContent(text));
         if (ids.Count > _options.MaxDocumentTokens)
-            return await FailAsync(text, $"The document is {ids.Count:N0} tokens long; the limit is {_options.MaxDocumentTokens:N0} tokens (Summarizer:MaxDocumentTokens).");
+            return new EncodeOutcome(await FailAsync(text, $"The document is {ids.Count:N0} tokens long; the limit is {_options.MaxDocumentTokens:N0} tokens (Summarizer:MaxDocumentTokens)."), 0);
 
         var windows = DocumentSharder.Plan(ids.Count, sharding);
         _state.State.Text = text;
@@ -94,23 +94,24 @@ public sealed class DocumentGrain : Grain, IDocumentGrain
             };
             await _state.WriteStateAsync();
             _logger.LogInformation("Encoded document {Document}: {Tokens} tokens in {Shards} shards.", Key, ids.Count, windows.Count);
-            return _state.State.Manifest;
+            return new EncodeOutcome(_state.State.Manifest, windows.Count);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             _logger.LogError(e, "Encoding document {Document} failed.", Key);
-            return await FailAsync(text, "Encoding failed: " + e.Message);
+            return new EncodeOutcome(await FailAsync(text, "Encoding failed: " + e.Message), 0);
         }
     }
 
     /// <inheritdoc />
-    public async Task<DocumentManifest> RepairAsync(IReadOnlyList<int> missingShards)
+    public async Task<EncodeOutcome> RepairAsync(IReadOnlyList<int> missingShards)
     {
         var manifest = _state.State.Manifest;
         if (manifest.Status != DocumentStatus.Encoded || _state.State.Text is null)
             throw new InvalidOperationException($"Document {Key} is not encoded; it cannot be repaired.");
         var model = await _models.GetAsync();
-        var ids = await _worker.RunAsync(_ => model.TokenizeContent(_state.State.Text));
+        var text = _state.State.Text;
+        var ids = await _worker.RunAsync(_ => model.TokenizeContent(text));
         var windows = DocumentSharder.Plan(ids.Count, new ShardingOptions(manifest.ShardLength, manifest.ShardOverlap));
         var lost = missingShards.Distinct().Order().Select(i => windows[i]).ToArray();
         _logger.LogWarning("Re-encoding {Count} lost shards of document {Document} (evicted with no durable store, or corrupt).", lost.Length, Key);
@@ -119,8 +120,12 @@ public sealed class DocumentGrain : Grain, IDocumentGrain
         foreach (var d in descriptors) merged[d.Index] = d;
         _state.State.Manifest = manifest with { Shards = merged.Values.OrderBy(s => s.Index).ToArray(), EncoderRuns = manifest.EncoderRuns + lost.Length };
         await _state.WriteStateAsync();
-        return _state.State.Manifest;
+        return new EncodeOutcome(_state.State.Manifest, lost.Length);
     }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<byte[]?>> ExportShardsAsync(IReadOnlyList<int> indices) =>
+        await _shards.ExportAsync(Key, indices);
 
     private async Task<ShardDescriptor[]> EncodeAsync(IReadOnlyList<int> ids, IReadOnlyList<ShardWindow> all, IReadOnlyList<ShardWindow> toEncode)
     {

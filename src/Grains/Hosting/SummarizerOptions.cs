@@ -39,6 +39,9 @@ public sealed class SummarizerOptions
     /// <summary>Bytes of shards each silo keeps in memory before evicting the least recently used.</summary>
     public long MemoryBudgetBytes { get; set; } = 2L << 30;
 
+    /// <summary>Grain state (document manifests, jobs): <c>memory</c> (default) or <c>redis</c>.</summary>
+    public string GrainStorage { get; set; } = "memory";
+
     /// <summary>Clustering: <c>localhost</c> (default) or <c>redis</c>.</summary>
     public string Clustering { get; set; } = "localhost";
 

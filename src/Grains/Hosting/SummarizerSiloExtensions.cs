@@ -18,7 +18,11 @@ public static class SummarizerSiloExtensions
     /// clustering (localhost or Redis), grain storage (memory or Redis), the K/V store (memory, or memory in front of
     /// Redis), the inference worker and the model host.
     /// </summary>
-    public static ISiloBuilder AddSummarizer(this ISiloBuilder silo, IConfiguration configuration, Action<SummarizerOptions>? configure = null)
+    /// <param name="silo">The silo.</param>
+    /// <param name="configuration">Configuration holding the <c>Summarizer</c> section.</param>
+    /// <param name="configure">Changes applied after binding (tests, the embedded CLI).</param>
+    /// <param name="configureClustering">False when the host configures clustering itself (test clusters).</param>
+    public static ISiloBuilder AddSummarizer(this ISiloBuilder silo, IConfiguration configuration, Action<SummarizerOptions>? configure = null, bool configureClustering = true)
     {
         var options = new SummarizerOptions();
         configuration.GetSection(SummarizerOptions.Section).Bind(options);
@@ -38,25 +42,29 @@ public static class SummarizerSiloExtensions
             sp.GetRequiredService<InferenceWorker>(),
             sp.GetRequiredService<ILogger<ShardRepository>>()));
 
-        bool usesRedis = options.KvStore == "redis" || options.Clustering == "redis";
+        bool usesRedis = options.KvStore == "redis" || options.Clustering == "redis" || options.GrainStorage == "redis";
         if (usesRedis)
         {
             var redis = ConfigurationOptions.Parse(options.RedisConnectionString!);
             services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(redis));
         }
 
+        if (options.GrainStorage == "redis")
+            silo.AddRedisGrainStorage(StorageNames.Summarizer, o => o.ConfigurationOptions = ConfigurationOptions.Parse(options.RedisConnectionString!));
+        else
+            silo.AddMemoryGrainStorage(StorageNames.Summarizer);
+
+        if (!configureClustering) return silo;
         if (options.Clustering == "redis")
         {
             silo.UseRedisClustering(o => o.ConfigurationOptions = ConfigurationOptions.Parse(options.RedisConnectionString!));
             var address = string.IsNullOrWhiteSpace(options.AdvertisedAddress) ? IPAddress.Loopback : IPAddress.Parse(options.AdvertisedAddress);
             silo.ConfigureEndpoints(address, options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: !IPAddress.IsLoopback(address));
-            silo.AddRedisGrainStorage(StorageNames.Summarizer, o => o.ConfigurationOptions = ConfigurationOptions.Parse(options.RedisConnectionString!));
         }
         else
         {
             silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort,
                 options.PrimarySiloPort is { } primary ? new IPEndPoint(IPAddress.Loopback, primary) : null);
-            silo.AddMemoryGrainStorage(StorageNames.Summarizer);
         }
         return silo;
     }
@@ -71,14 +79,15 @@ public static class SummarizerSiloExtensions
             if (!ok) throw new OptionsValidationException(name, typeof(SummarizerOptions), [$"Summarizer:{name} {message}"]);
         }
         Require(o.KvStore is "memory" or "redis", nameof(o.KvStore), $"must be 'memory' or 'redis', not '{o.KvStore}'.");
+        Require(o.GrainStorage is "memory" or "redis", nameof(o.GrainStorage), $"must be 'memory' or 'redis', not '{o.GrainStorage}'.");
         Require(o.Clustering is "localhost" or "redis", nameof(o.Clustering), $"must be 'localhost' or 'redis', not '{o.Clustering}'.");
         Require(o.ShardFormat is "kv" or "hidden", nameof(o.ShardFormat), $"must be 'kv' or 'hidden', not '{o.ShardFormat}'.");
         Require(o.Device is "cpu" or "cuda", nameof(o.Device), $"must be 'cpu' or 'cuda', not '{o.Device}'.");
         Require(o.InferenceThreads >= 1, nameof(o.InferenceThreads), "must be at least 1.");
         Require(o.MemoryBudgetBytes >= 1, nameof(o.MemoryBudgetBytes), "must be positive.");
         Require(o.MaxDocumentTokens >= 1, nameof(o.MaxDocumentTokens), "must be positive.");
-        Require((o.KvStore != "redis" && o.Clustering != "redis") || !string.IsNullOrWhiteSpace(o.RedisConnectionString),
-            nameof(o.RedisConnectionString), "is required when KvStore or Clustering is 'redis'.");
+        Require((o.KvStore != "redis" && o.Clustering != "redis" && o.GrainStorage != "redis") || !string.IsNullOrWhiteSpace(o.RedisConnectionString),
+            nameof(o.RedisConnectionString), "is required when KvStore, GrainStorage or Clustering is 'redis'.");
         Require(o.KvDType.ToLowerInvariant() is "f32" or "f16" or "bf16", nameof(o.KvDType), $"must be f32, f16 or bf16, not '{o.KvDType}'.");
     }
 }

@@ -56,14 +56,23 @@ public sealed class ShardRepository
     /// Leases every shard of a document that can be found. The caller disposes the leases; <c>Missing</c> lists
     /// indices found nowhere.
     /// </summary>
-    public async Task<(ShardLease?[] Leases, int[] Missing)> AcquireAsync(string documentKey, int shardCount, CancellationToken cancellationToken = default)
+    public Task<(ShardLease?[] Leases, int[] Missing)> AcquireAsync(string documentKey, int shardCount, CancellationToken cancellationToken = default) =>
+        AcquireAsync(documentKey, Enumerable.Range(0, shardCount).ToArray(), cancellationToken);
+
+    /// <summary>
+    /// Leases the shards <paramref name="indices"/> of a document; <c>Leases[i]</c> is the lease of
+    /// <c>indices[i]</c> or null, and <c>Missing</c> lists the shard indices found nowhere.
+    /// </summary>
+    public async Task<(ShardLease?[] Leases, int[] Missing)> AcquireAsync(string documentKey, IReadOnlyList<int> indices, CancellationToken cancellationToken = default)
     {
-        var leases = new ShardLease?[shardCount];
+        var leases = new ShardLease?[indices.Count];
+        var position = new Dictionary<int, int>();
         var absent = new List<int>();
-        for (int i = 0; i < shardCount; i++)
+        for (int p = 0; p < indices.Count; p++)
         {
-            if (_memory.TryAcquire(ShardKey.For(documentKey, i), out var lease)) leases[i] = lease;
-            else absent.Add(i);
+            position[indices[p]] = p;
+            if (_memory.TryAcquire(ShardKey.For(documentKey, indices[p]), out var lease)) leases[p] = lease;
+            else absent.Add(indices[p]);
         }
         if (absent.Count > 0 && _durable is not null)
         {
@@ -76,17 +85,42 @@ public sealed class ShardRepository
             }
             Interlocked.Add(ref _durableHits, found.Count);
             Interlocked.Add(ref _durableMisses, keys.Length - found.Count);
-            var shards = await _worker.RunAsync(_ => found.Select(f => TryDeserialize(f.Key, f.Blob)).ToArray(), cancellationToken);
-            for (int j = 0; j < found.Count; j++)
-            {
-                if (shards[j] is null) continue;
-                leases[found[j].Key.Index] = _memory.AddAndAcquire(found[j].Key, shards[j]!);
-            }
+            foreach (var lease in await ImportAsync(found, cancellationToken)) leases[position[lease.Key.Index]] = lease.Lease;
         }
-        var missing = Enumerable.Range(0, shardCount).Where(i => leases[i] is null).ToArray();
-        if (missing.Length > 0)
-            _logger.LogWarning("Document {Document}: {Missing} of {Total} shards are in no store and must be re-encoded.", documentKey, missing.Length, shardCount);
+        var missing = indices.Where((_, p) => leases[p] is null).ToArray();
         return (leases, missing);
+    }
+
+    /// <summary>
+    /// Caches serialized shards (from the durable store or another silo) in this silo's memory and leases them.
+    /// A blob that fails its checks is logged and skipped, so the shard counts as missing.
+    /// </summary>
+    public async Task<IReadOnlyList<(ShardKey Key, ShardLease Lease)>> ImportAsync(IReadOnlyList<(ShardKey Key, byte[] Blob)> blobs, CancellationToken cancellationToken = default)
+    {
+        var shards = await _worker.RunAsync(_ => blobs.Select(f => TryDeserialize(f.Key, f.Blob)).ToArray(), cancellationToken);
+        var leases = new List<(ShardKey, ShardLease)>();
+        for (int j = 0; j < blobs.Count; j++)
+        {
+            if (shards[j] is { } shard) leases.Add((blobs[j].Key, _memory.AddAndAcquire(blobs[j].Key, shard)));
+        }
+        return leases;
+    }
+
+    /// <summary>
+    /// Serialized copies of the shards this silo can find (memory first, then the durable store), for a decoder on
+    /// another silo; null where a shard is found nowhere.
+    /// </summary>
+    public async Task<byte[]?[]> ExportAsync(string documentKey, IReadOnlyList<int> indices, CancellationToken cancellationToken = default)
+    {
+        var (leases, _) = await AcquireAsync(documentKey, indices, cancellationToken);
+        try
+        {
+            return await _worker.RunAsync(_ => leases.Select(l => l is null ? null : KvShardSerializer.Serialize(l.Shard)).ToArray(), cancellationToken);
+        }
+        finally
+        {
+            foreach (var l in leases) l?.Dispose();
+        }
     }
 
     private KvShard? TryDeserialize(ShardKey key, byte[] blob)

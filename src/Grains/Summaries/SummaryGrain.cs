@@ -125,19 +125,11 @@ public sealed class SummaryGrain : Grain, ISummaryGrain
 
             var encodeClock = Stopwatch.StartNew();
             var document = GrainFactory.GetGrain<IDocumentGrain>(documentKey);
-            long runsBefore = (await document.GetManifestAsync()).EncoderRuns;
-            var manifest = await FollowEncodingAsync(document, document.EnsureEncodedAsync(new DocumentSource(text, request.Options.ShardLength, request.Options.ShardOverlap)));
+            var (manifest, encoderRuns) = await FollowEncodingAsync(document, document.EnsureEncodedAsync(new DocumentSource(text, request.Options.ShardLength, request.Options.ShardOverlap)));
             if (manifest.Status != DocumentStatus.Encoded) throw new JobFailedException(manifest.Error ?? "The document could not be encoded.");
 
-            (leases, var missing) = await _shards.AcquireAsync(documentKey, manifest.ShardCount, cancel);
-            if (missing.Length > 0)
-            {
-                foreach (var l in leases) l?.Dispose();
-                manifest = await document.RepairAsync(missing);
-                (leases, missing) = await _shards.AcquireAsync(documentKey, manifest.ShardCount, cancel);
-                if (missing.Length > 0) throw new JobFailedException($"{missing.Length} shards of the document could not be stored or loaded (K/V store unavailable?).");
-            }
-            long encoderRuns = (await document.GetManifestAsync()).EncoderRuns - runsBefore;
+            (leases, var repairRuns) = await LoadShardsAsync(document, manifest, cancel);
+            encoderRuns += repairRuns;
             encodeClock.Stop();
             statistics = statistics with { ShardCount = manifest.ShardCount, SourceTokens = manifest.SourceTokens, EncoderRuns = encoderRuns, EncodeMs = encodeClock.Elapsed.TotalMilliseconds };
             await UpdateAsync(Job with { Status = SummaryStatus.Decoding, Statistics = statistics });
@@ -196,7 +188,7 @@ public sealed class SummaryGrain : Grain, ISummaryGrain
         }
         catch (Exception e)
         {
-            var reason = e is JobFailedException ? e.Message : $"{e.GetType().Name}: {e.Message}";
+            var reason = e is JobFailedException ? e.Message : $"{e.GetType().Name}: {e.Message} {e.StackTrace}";
             if (e is not JobFailedException) _logger.LogError(e, "Summary job {Job} failed.", Job.JobId);
             _state.State.Job = Job with { Status = SummaryStatus.Failed, Error = reason, Statistics = statistics, CompletedAt = DateTimeOffset.UtcNow };
             await PublishAsync(new SummaryEvent { Kind = SummaryEventKind.Error, Error = reason }, force: true);
@@ -208,7 +200,56 @@ public sealed class SummaryGrain : Grain, ISummaryGrain
         }
     }
 
-    private async Task<Contracts.DocumentManifest> FollowEncodingAsync(IDocumentGrain document, Task<Contracts.DocumentManifest> encoding)
+    /// <summary>
+    /// Leases every shard in this silo: from memory, the durable store, or the document grain's silo (which holds
+    /// them after encoding); shards found nowhere are re-encoded by the document grain.
+    /// </summary>
+    private async Task<(ShardLease?[] Leases, long RepairRuns)> LoadShardsAsync(IDocumentGrain document, DocumentManifest manifest, CancellationToken cancel)
+    {
+        long repairRuns = 0;
+        var key = manifest.DocumentKey;
+        var (leases, missing) = await _shards.AcquireAsync(key, manifest.ShardCount, cancel);
+        for (int attempt = 0; missing.Length > 0 && attempt < 2; attempt++)
+        {
+            if (attempt == 1) repairRuns += (await document.RepairAsync(missing)).EncoderRuns;
+            foreach (var batch in BatchesOfBytes(manifest, missing))
+            {
+                var blobs = await document.ExportShardsAsync(batch);
+                var found = batch.Zip(blobs).Where(p => p.Second is not null).Select(p => (ShardKey.For(key, p.First), p.Second!)).ToArray();
+                foreach (var (shardKey, lease) in await _shards.ImportAsync(found, cancel)) leases[shardKey.Index] = lease;
+            }
+            missing = Enumerable.Range(0, manifest.ShardCount).Where(i => leases[i] is null).ToArray();
+        }
+        if (missing.Length > 0)
+        {
+            foreach (var l in leases) l?.Dispose();
+            throw new JobFailedException($"{missing.Length} shards of the document could not be stored or loaded (K/V store unavailable?).");
+        }
+        return (leases, repairRuns);
+    }
+
+    /// <summary>Groups shard indices so one transfer carries at most about 64 MiB.</summary>
+    private static IEnumerable<int[]> BatchesOfBytes(DocumentManifest manifest, IReadOnlyList<int> indices)
+    {
+        const long limit = 64L << 20;
+        var batch = new List<int>();
+        long bytes = 0;
+        foreach (var i in indices)
+        {
+            long size = manifest.Shards.FirstOrDefault(s => s.Index == i)?.Bytes ?? 0;
+            if (batch.Count > 0 && bytes + size > limit)
+            {
+                yield return batch.ToArray();
+                batch.Clear();
+                bytes = 0;
+            }
+            batch.Add(i);
+            bytes += size;
+        }
+        if (batch.Count > 0) yield return batch.ToArray();
+    }
+
+    private async Task<EncodeOutcome> FollowEncodingAsync(IDocumentGrain document, Task<EncodeOutcome> encoding)
     {
         var last = new EncodingProgress(DocumentStatus.New, -1, -1);
         while (true)
@@ -221,10 +262,11 @@ public sealed class SummaryGrain : Grain, ISummaryGrain
                 await PublishAsync(new SummaryEvent { Kind = SummaryEventKind.Progress, ShardsDone = progress.ShardsDone, ShardsTotal = progress.ShardsTotal }, force: false);
             }
             if (!encoding.IsCompleted) continue;
-            var manifest = await encoding;
+            var outcome = await encoding;
+            var manifest = outcome.Manifest;
             if (manifest.Status == DocumentStatus.Encoded && (last.ShardsDone != manifest.ShardCount || last.ShardsTotal != manifest.ShardCount))
                 await PublishAsync(new SummaryEvent { Kind = SummaryEventKind.Progress, ShardsDone = manifest.ShardCount, ShardsTotal = manifest.ShardCount }, force: false);
-            return manifest;
+            return outcome;
         }
     }
 

@@ -1,0 +1,49 @@
+using Microsoft.Extensions.Configuration;
+using Orleans.TestingHost;
+using Summarizer.Client;
+using Summarizer.Grains.Hosting;
+using Summarizer.TestSupport;
+
+namespace Summarizer.Grains.Tests;
+
+/// <summary>An in-process Orleans test cluster running the summarizer grains on the tiny checkpoint.</summary>
+public sealed class SummarizerCluster : IAsyncDisposable
+{
+    private SummarizerCluster(InProcessTestCluster cluster)
+    {
+        Cluster = cluster;
+        Client = new SummarizerClient(cluster.Client);
+    }
+
+    /// <summary>The test cluster.</summary>
+    public InProcessTestCluster Cluster { get; }
+
+    /// <summary>The client library over the cluster's client.</summary>
+    public SummarizerClient Client { get; }
+
+    /// <summary>Starts <paramref name="silos"/> silos; <paramref name="configure"/> adjusts every silo's options.</summary>
+    public static async Task<SummarizerCluster> StartAsync(short silos = 2, Action<SummarizerOptions>? configure = null)
+    {
+        var modelDir = TinyCheckpoint.Directory;
+        var builder = new InProcessTestClusterBuilder(silos);
+        builder.ConfigureSilo((_, silo) => silo.AddSummarizer(new ConfigurationBuilder().Build(), o =>
+        {
+            o.ModelDirectory = modelDir;
+            o.ShardLength = 128;
+            configure?.Invoke(o);
+        }, configureClustering: false));
+        var cluster = builder.Build();
+        await cluster.DeployAsync();
+        return new SummarizerCluster(cluster);
+    }
+
+    /// <summary>The service provider of every silo (for counters such as encoder runs).</summary>
+    public IEnumerable<IServiceProvider> SiloServices => Cluster.Silos.Select(s => s.ServiceProvider);
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await Cluster.StopAllSilosAsync();
+        await Cluster.DisposeAsync();
+    }
+}
