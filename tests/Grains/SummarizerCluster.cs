@@ -22,10 +22,12 @@ public sealed class SummarizerCluster : IAsyncDisposable
     public SummarizerClient Client { get; }
 
     /// <summary>Starts <paramref name="silos"/> silos; <paramref name="configure"/> adjusts every silo's options.</summary>
-    public static async Task<SummarizerCluster> StartAsync(short silos = 2, Action<SummarizerOptions>? configure = null)
+    public static async Task<SummarizerCluster> StartAsync(short silos = 2, Action<SummarizerOptions>? configure = null, string? serviceId = null)
     {
         var modelDir = TinyCheckpoint.Directory;
         var builder = new InProcessTestClusterBuilder(silos);
+        // Clusters that share a service id share Redis keys (K/V and grain state), like a restarted deployment.
+        if (serviceId is not null) builder.Options.ServiceId = serviceId;
         builder.ConfigureSilo((_, silo) => silo.AddSummarizer(new ConfigurationBuilder().Build(), o =>
         {
             o.ModelDirectory = modelDir;
