@@ -5,3 +5,14 @@ namespace Summarizer.Contracts;
 public sealed record EncodeOutcome(
     [property: Id(0)] DocumentManifest Manifest,
     [property: Id(1)] long EncoderRuns);
+
+/// <summary>
+/// The manifest after re-encoding lost shards, the encoder runs that took, and the re-encoded shards serialized,
+/// so the caller holds them even if the document grain's silo has to evict them again at once.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("summarizer.RepairOutcome")]
+public sealed record RepairOutcome(
+    [property: Id(0)] DocumentManifest Manifest,
+    [property: Id(1)] long EncoderRuns,
+    [property: Id(2)] IReadOnlyList<int> Indices,
+    [property: Id(3)] IReadOnlyList<byte[]> Shards);

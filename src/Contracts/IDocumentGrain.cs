@@ -17,9 +17,12 @@ public interface IDocumentGrain : IGrainWithStringKey
     [Alias("EnsureEncoded")]
     Task<EncodeOutcome> EnsureEncodedAsync(DocumentSource source);
 
-    /// <summary>Re-encodes shards missing from every store (for example evicted from memory with no Redis behind it).</summary>
+    /// <summary>
+    /// Re-encodes shards missing from every store (for example evicted from memory with no Redis behind it), stores
+    /// them again and returns them serialized. Callers ask for a few shards at a time to bound message size.
+    /// </summary>
     [Alias("Repair")]
-    Task<EncodeOutcome> RepairAsync(IReadOnlyList<int> missingShards);
+    Task<RepairOutcome> RepairAsync(IReadOnlyList<int> missingShards);
 
     /// <summary>
     /// Serialized shards as this grain's silo holds them (memory, else the durable store), for a decoder on another

@@ -84,7 +84,7 @@ public sealed class DocumentGrain : Grain, IDocumentGrain
 
         try
         {
-            var descriptors = await EncodeAsync(ids, windows, windows);
+            var descriptors = await EncodeAsync(ids, windows);
             _state.State.Manifest = _state.State.Manifest with
             {
                 Status = DocumentStatus.Encoded,
@@ -104,7 +104,7 @@ public sealed class DocumentGrain : Grain, IDocumentGrain
     }
 
     /// <inheritdoc />
-    public async Task<EncodeOutcome> RepairAsync(IReadOnlyList<int> missingShards)
+    public async Task<RepairOutcome> RepairAsync(IReadOnlyList<int> missingShards)
     {
         var manifest = _state.State.Manifest;
         if (manifest.Status != DocumentStatus.Encoded || _state.State.Text is null)
@@ -115,19 +115,25 @@ public sealed class DocumentGrain : Grain, IDocumentGrain
         var windows = DocumentSharder.Plan(ids.Count, new ShardingOptions(manifest.ShardLength, manifest.ShardOverlap));
         var lost = missingShards.Distinct().Order().Select(i => windows[i]).ToArray();
         _logger.LogWarning("Re-encoding {Count} lost shards of document {Document} (evicted with no durable store, or corrupt).", lost.Length, Key);
-        var descriptors = await EncodeAsync(ids, windows, lost);
+        var blobs = new List<byte[]>();
+        var descriptors = await EncodeAsync(ids, lost, shards => blobs.AddRange(shards.Select(s => KvShardSerializer.Serialize(s.Kv))));
         var merged = manifest.Shards.ToDictionary(s => s.Index);
         foreach (var d in descriptors) merged[d.Index] = d;
         _state.State.Manifest = manifest with { Shards = merged.Values.OrderBy(s => s.Index).ToArray(), EncoderRuns = manifest.EncoderRuns + lost.Length };
         await _state.WriteStateAsync();
-        return new EncodeOutcome(_state.State.Manifest, lost.Length);
+        return new RepairOutcome(_state.State.Manifest, lost.Length, lost.Select(w => w.Index).ToArray(), blobs);
     }
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<byte[]?>> ExportShardsAsync(IReadOnlyList<int> indices) =>
         await _shards.ExportAsync(Key, indices);
 
-    private async Task<ShardDescriptor[]> EncodeAsync(IReadOnlyList<int> ids, IReadOnlyList<ShardWindow> all, IReadOnlyList<ShardWindow> toEncode)
+    /// <summary>
+    /// Encodes <paramref name="toEncode"/> batch by batch and stores the shards; <paramref name="onEncoded"/> sees each
+    /// batch on the inference thread before the store takes it.
+    /// </summary>
+    private async Task<ShardDescriptor[]> EncodeAsync(IReadOnlyList<int> ids, IReadOnlyList<ShardWindow> toEncode,
+        Action<IReadOnlyList<(KvShard Kv, HiddenShard? Hidden)>>? onEncoded = null)
     {
         var model = await _models.GetAsync();
         var dtype = KvDTypes.Parse(_options.KvDType);
@@ -138,9 +144,15 @@ public sealed class DocumentGrain : Grain, IDocumentGrain
         {
             var windows = toEncode.Skip(first).Take(batch).ToArray();
             // One batch per work item: progress is reported between batches and other jobs' steps interleave.
-            var shards = await _worker.RunAsync(ct => model.Encoder.Encode(Key, ids, windows, dtype, cancellationToken: ct));
-            var sizes = await _shards.StoreAsync(shards.Select(s => (ShardKey.For(Key, s.Index), s)).ToArray());
-            descriptors.AddRange(shards.Select((s, i) => new ShardDescriptor(s.Index, s.TokenStart, s.TokenEnd, sizes[i])));
+            bool hidden = _options.ShardFormat == "hidden";
+            var shards = await _worker.RunAsync(ct =>
+            {
+                var encoded = model.Encoder.Encode(Key, ids, windows, dtype, hidden, cancellationToken: ct);
+                onEncoded?.Invoke(encoded);
+                return encoded;
+            });
+            var sizes = await _shards.StoreAsync(shards.Select(s => (ShardKey.For(Key, s.Kv.Index), s.Kv, s.Hidden)).ToArray());
+            descriptors.AddRange(shards.Select((s, i) => new ShardDescriptor(s.Kv.Index, s.Kv.TokenStart, s.Kv.TokenEnd, sizes[i])));
             _progress = _progress with { ShardsDone = descriptors.Count };
         }
         return descriptors.ToArray();

@@ -40,6 +40,7 @@ public static class SummarizerSiloExtensions
                 ? new RedisShardBlobStore(sp.GetRequiredService<IConnectionMultiplexer>(), ServiceId(sp), options.RedisBlockBytes, options.KvTimeToLive)
                 : null,
             sp.GetRequiredService<InferenceWorker>(),
+            sp.GetRequiredService<ModelHost>(),
             sp.GetRequiredService<ILogger<ShardRepository>>()));
 
         bool usesRedis = options.KvStore == "redis" || options.Clustering == "redis" || options.GrainStorage == "redis";

@@ -14,12 +14,14 @@ public sealed class ShardRepository
     private readonly MemoryShardCache _memory;
     private readonly IShardBlobStore? _durable;
     private readonly InferenceWorker _worker;
+    private readonly ModelHost _models;
     private readonly ILogger<ShardRepository> _logger;
     private long _durableHits, _durableMisses;
 
     /// <summary>Creates the repository; <paramref name="durable"/> is null when only memory is configured.</summary>
-    public ShardRepository(MemoryShardCache memory, IShardBlobStore? durable, InferenceWorker worker, ILogger<ShardRepository> logger)
+    public ShardRepository(MemoryShardCache memory, IShardBlobStore? durable, InferenceWorker worker, ModelHost models, ILogger<ShardRepository> logger)
     {
+        _models = models;
         _memory = memory;
         _durable = durable;
         _worker = worker;
@@ -36,19 +38,33 @@ public sealed class ShardRepository
     public long DurableHits => Interlocked.Read(ref _durableHits);
 
     /// <summary>
-    /// Stores shards (taking ownership): serialized to the durable store first, so a shard in memory is always
-    /// recoverable, then cached in memory. Returns the stored byte size of each.
+    /// Stores shards (taking ownership): serialized to the durable store first (the compact hidden form when given,
+    /// else the K/V), so a shard in memory is always recoverable, then the K/V cached in memory. Returns the stored
+    /// byte size of each: the durable blob when there is one, else the K/V payload.
     /// </summary>
-    public async Task<long[]> StoreAsync(IReadOnlyList<(ShardKey Key, KvShard Shard)> shards, CancellationToken cancellationToken = default)
+    public async Task<long[]> StoreAsync(IReadOnlyList<(ShardKey Key, KvShard Shard, HiddenShard? Hidden)> shards, CancellationToken cancellationToken = default)
     {
         var sizes = shards.Select(s => s.Shard.PayloadBytes).ToArray();
-        if (_durable is not null)
+        try
         {
-            var blobs = await _worker.RunAsync(_ => shards.Select(s => (s.Key, KvShardSerializer.Serialize(s.Shard))).ToList(), cancellationToken);
-            await _durable.PutAsync(blobs, cancellationToken);
-            sizes = blobs.Select(b => (long)b.Item2.Length).ToArray();
+            if (_durable is not null)
+            {
+                var blobs = await _worker.RunAsync(_ => shards.Select(s =>
+                    (s.Key, s.Hidden is null ? KvShardSerializer.Serialize(s.Shard) : KvShardSerializer.Serialize(s.Hidden))).ToList(), cancellationToken);
+                await _durable.PutAsync(blobs, cancellationToken);
+                sizes = blobs.Select(b => (long)b.Item2.Length).ToArray();
+            }
         }
-        foreach (var (key, shard) in shards) _memory.Add(key, shard);
+        catch
+        {
+            foreach (var s in shards) s.Shard.Dispose();
+            throw;
+        }
+        finally
+        {
+            foreach (var s in shards) s.Hidden?.Dispose();
+        }
+        foreach (var (key, shard, _) in shards) _memory.Add(key, shard);
         return sizes;
     }
 
@@ -97,7 +113,10 @@ public sealed class ShardRepository
     /// </summary>
     public async Task<IReadOnlyList<(ShardKey Key, ShardLease Lease)>> ImportAsync(IReadOnlyList<(ShardKey Key, byte[] Blob)> blobs, CancellationToken cancellationToken = default)
     {
-        var shards = await _worker.RunAsync(_ => blobs.Select(f => TryDeserialize(f.Key, f.Blob)).ToArray(), cancellationToken);
+        // Hidden-form blobs need the model to project their K/V, once, as they enter this silo's memory.
+        bool anyHidden = blobs.Any(b => IsHidden(b.Blob));
+        var model = anyHidden ? await _models.GetAsync() : null;
+        var shards = await _worker.RunAsync(_ => blobs.Select(f => TryDeserialize(f.Key, f.Blob, model)).ToArray(), cancellationToken);
         var leases = new List<(ShardKey, ShardLease)>();
         for (int j = 0; j < blobs.Count; j++)
         {
@@ -123,11 +142,21 @@ public sealed class ShardRepository
         }
     }
 
-    private KvShard? TryDeserialize(ShardKey key, byte[] blob)
+    private static bool IsHidden(byte[] blob)
+    {
+        try { return KvShardSerializer.FormatOf(blob) == KvShardSerializer.HiddenFormat; }
+        catch (InvalidDataException) { return false; }
+    }
+
+    private KvShard? TryDeserialize(ShardKey key, byte[] blob, Summarizer.Model.Pipeline.SummarizationModel? model)
     {
         try
         {
-            return KvShardSerializer.Deserialize(blob);
+            if (KvShardSerializer.FormatOf(blob) == KvShardSerializer.KvFormat) return KvShardSerializer.Deserialize(blob);
+            using var hidden = KvShardSerializer.DeserializeHidden(blob);
+            if (model is null || hidden.ModelFingerprint != model.Fingerprint)
+                throw new InvalidDataException($"hidden-form shard was encoded by model {hidden.ModelFingerprint}, not the loaded one.");
+            return model.Encoder.ProjectHidden(hidden);
         }
         catch (InvalidDataException e)
         {

@@ -209,17 +209,28 @@ public sealed class SummaryGrain : Grain, ISummaryGrain
         long repairRuns = 0;
         var key = manifest.DocumentKey;
         var (leases, missing) = await _shards.AcquireAsync(key, manifest.ShardCount, cancel);
-        for (int attempt = 0; missing.Length > 0 && attempt < 2; attempt++)
+        // Not in this silo's memory nor the durable store: the document grain's silo may still hold them.
+        foreach (var batch in BatchesOfBytes(manifest, missing))
         {
-            if (attempt == 1) repairRuns += (await document.RepairAsync(missing)).EncoderRuns;
-            foreach (var batch in BatchesOfBytes(manifest, missing))
-            {
-                var blobs = await document.ExportShardsAsync(batch);
-                var found = batch.Zip(blobs).Where(p => p.Second is not null).Select(p => (ShardKey.For(key, p.First), p.Second!)).ToArray();
-                foreach (var (shardKey, lease) in await _shards.ImportAsync(found, cancel)) leases[shardKey.Index] = lease;
-            }
-            missing = Enumerable.Range(0, manifest.ShardCount).Where(i => leases[i] is null).ToArray();
+            var blobs = await document.ExportShardsAsync(batch);
+            await ImportAsync(batch.Zip(blobs).Where(p => p.Second is not null).Select(p => (p.First, p.Second!)).ToArray());
         }
+        missing = Enumerable.Range(0, manifest.ShardCount).Where(i => leases[i] is null).ToArray();
+        // Lost everywhere (evicted with no durable store behind, or corrupt): re-encode, counted and logged.
+        foreach (var batch in BatchesOfBytes(manifest, missing))
+        {
+            var repaired = await document.RepairAsync(batch);
+            repairRuns += repaired.EncoderRuns;
+            await ImportAsync(repaired.Indices.Zip(repaired.Shards).ToArray());
+        }
+        missing = Enumerable.Range(0, manifest.ShardCount).Where(i => leases[i] is null).ToArray();
+
+        async Task ImportAsync(IReadOnlyList<(int Index, byte[] Blob)> found)
+        {
+            foreach (var (shardKey, lease) in await _shards.ImportAsync(found.Select(f => (ShardKey.For(key, f.Index), f.Blob)).ToArray(), cancel))
+                leases[shardKey.Index] = lease;
+        }
+
         if (missing.Length > 0)
         {
             foreach (var l in leases) l?.Dispose();

@@ -39,11 +39,20 @@ public sealed class ShardEncoder
     /// per window, K/V in <paramref name="dtype"/>. <paramref name="progress"/> gets (shards done, total).
     /// </summary>
     public IReadOnlyList<KvShard> Encode(string documentId, IReadOnlyList<int> contentIds, IReadOnlyList<ShardWindow> windows,
-        KvDType dtype, Action<int, int>? progress = null, CancellationToken cancellationToken = default)
+        KvDType dtype, Action<int, int>? progress = null, CancellationToken cancellationToken = default) =>
+        Encode(documentId, contentIds, windows, dtype, keepHidden: false, progress, cancellationToken).Select(s => s.Kv).ToArray();
+
+    /// <summary>
+    /// As <see cref="Encode(string, IReadOnlyList{int}, IReadOnlyList{ShardWindow}, KvDType, Action{int, int}?, CancellationToken)"/>;
+    /// with <paramref name="keepHidden"/> it also returns each shard's encoder rows (the compact stored form), and the
+    /// K/V is projected from those rows as stored, so a silo that later loads the rows gets bit-identical K/V.
+    /// </summary>
+    public IReadOnlyList<(KvShard Kv, HiddenShard? Hidden)> Encode(string documentId, IReadOnlyList<int> contentIds, IReadOnlyList<ShardWindow> windows,
+        KvDType dtype, bool keepHidden, Action<int, int>? progress = null, CancellationToken cancellationToken = default)
     {
         var config = _model.Config;
         int bos = config.BosTokenId ?? throw new InvalidOperationException($"{config.SourcePath}: 'bos_token_id' is required to encode documents.");
-        var shards = new List<KvShard>(windows.Count);
+        var shards = new List<(KvShard, HiddenShard?)>(windows.Count);
         using var _ = no_grad();
         for (int first = 0; first < windows.Count; first += BatchSize)
         {
@@ -70,7 +79,16 @@ public sealed class ShardEncoder
                 var w = batch[row];
                 var rows = KeptRows(w);
                 var kept = hidden[row].index_select(0, tensor(rows));
-                shards.Add(ProjectShard(documentId, w.Index, w.KeepStart, w.KeepEnd, kept, dtype));
+                if (keepHidden)
+                {
+                    var stored = new HiddenShard(documentId, ModelFingerprint, w.Index, w.KeepStart, w.KeepEnd, dtype,
+                        kept.to_type(dtype.ToScalarType()).contiguous().DetachFromDisposeScope());
+                    shards.Add((ProjectHidden(stored), stored));
+                }
+                else
+                {
+                    shards.Add((ProjectShard(documentId, w.Index, w.KeepStart, w.KeepEnd, kept, dtype), null));
+                }
             }
             progress?.Invoke(shards.Count, windows.Count);
         }
@@ -79,7 +97,7 @@ public sealed class ShardEncoder
 
     /// <summary>
     /// Projects already-encoded rows <c>[rows, d_model]</c> into a shard's per-layer K/V. Used by
-    /// <see cref="Encode"/> and wherever encoder output is kept instead of K/V.
+    /// encoding and wherever encoder output is kept instead of K/V.
     /// </summary>
     public KvShard ProjectShard(string documentId, int index, int tokenStart, int tokenEnd, Tensor keptHidden, KvDType dtype)
     {
@@ -90,6 +108,13 @@ public sealed class ShardEncoder
                            kv.Values.squeeze(0).to_type(dtype.ToScalarType()).contiguous().DetachFromDisposeScope()))
             .ToArray();
         return new KvShard(documentId, ModelFingerprint, index, tokenStart, tokenEnd, dtype, layers);
+    }
+
+    /// <summary>Projects a stored <see cref="HiddenShard"/> into the K/V shard decoding needs (in the same dtype).</summary>
+    public KvShard ProjectHidden(HiddenShard shard)
+    {
+        using var scope = NewDisposeScope();
+        return ProjectShard(shard.DocumentId, shard.Index, shard.TokenStart, shard.TokenEnd, shard.Hidden.to_type(ScalarType.Float32), shard.DType);
     }
 
     private static long[] KeptRows(ShardWindow w)
