@@ -1,11 +1,6 @@
 using Summarizer.Silo;
 
-var builder = WebApplication.CreateBuilder(args);
-builder.AddSummarizerSilo();
-
-var app = builder.Build();
-app.MapSummarizerEndpoints();
-app.Run();
+SummarizerApp.Build(args).Run();
 
 /// <summary>Entry point, visible to tests that host the app.</summary>
 public partial class Program;

@@ -1,10 +1,13 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http.Features;
 using Summarizer.Client;
 using Summarizer.Contracts;
+using Summarizer.Grains.Summaries;
 
 namespace Summarizer.Silo;
 
@@ -57,7 +60,9 @@ public static class SummaryEndpoints
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
             var limit = http.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize;
-            return Problem(StatusCodes.Status413PayloadTooLarge, "Document too large", $"The request body exceeds the limit of {limit:N0} bytes (Summarizer:MaxRequestBytes).");
+            // Invariant digits: clients parse the limit out of the detail, whatever the server's culture.
+            return Problem(StatusCodes.Status413PayloadTooLarge, "Document too large",
+                $"The request body exceeds the limit of {limit?.ToString(CultureInfo.InvariantCulture) ?? "?"} bytes (Summarizer:MaxRequestBytes).");
         }
 
         string text;
@@ -76,9 +81,14 @@ public static class SummaryEndpoints
         if (string.IsNullOrWhiteSpace(text)) return Problem(StatusCodes.Status400BadRequest, "Empty document", "The document is empty or whitespace only.");
         if (text.Contains('\0')) return Problem(StatusCodes.Status400BadRequest, "Binary content", "The document contains NUL bytes; send text.");
 
+        // Validated here as well as in the grain: an exception crossing the Orleans boundary need not keep its
+        // ParamName, and a bad request should not cost a grain activation.
+        try { RequestOptionsMapper.ToModel(options); }
+        catch (ArgumentException e) { return InvalidOptions(e); }
+
         string id;
         try { id = await client.SubmitAsync(text, options, SummarizerClient.DefaultTenant, http.RequestAborted); }
-        catch (ArgumentException e) { return Problem(StatusCodes.Status400BadRequest, "Invalid options", e.Message, e.ParamName); }
+        catch (ArgumentException e) { return InvalidOptions(e); }
 
         var links = new { self = $"/v1/summaries/{id}", events = $"/v1/summaries/{id}/events" };
         http.Response.Headers.Location = links.self;
@@ -128,6 +138,20 @@ public static class SummaryEndpoints
         {
             // The subscriber left; the job goes on and can be resumed with Last-Event-ID.
         }
+    }
+
+    private static IResult InvalidOptions(ArgumentException e) =>
+        Problem(StatusCodes.Status400BadRequest, "Invalid options", e.Message, OptionName(e));
+
+    /// <summary>
+    /// The option an <see cref="ArgumentException"/> is about: its ParamName, else the "(Parameter 'x')" suffix its
+    /// message carries, which survives serialization across the Orleans boundary when ParamName may not.
+    /// </summary>
+    private static string? OptionName(ArgumentException e)
+    {
+        if (!string.IsNullOrEmpty(e.ParamName)) return e.ParamName;
+        var match = Regex.Match(e.Message, @"\(Parameter '([^']+)'\)");
+        return match.Success ? match.Groups[1].Value : null;
     }
 
     private static IResult NotFound(string id) =>

@@ -1,0 +1,39 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Summarizer.TestSupport;
+
+namespace Summarizer.Silo.Tests;
+
+[Collection(SiloCollection.Name)]
+public sealed class CancellationTests(SiloAppFixture fixture)
+{
+    private HttpClient Http => fixture.App.Http;
+
+    [Fact]
+    public async Task DeleteCancelsARunningJobAndItEndsCancelled()
+    {
+        var text = TinyCheckpoint.Document(1000, 1500).Document;
+        var submitted = await Http.PostAsJsonAsync("/v1/summaries", new { text, options = new { maxNewTokens = 4000, minNewTokens = 4000, noRepeatNgramSize = 0 } });
+        Assert.Equal(HttpStatusCode.Accepted, submitted.StatusCode);
+        var id = JsonDocument.Parse(await submitted.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
+
+        JsonElement? cancelled = null;
+        var events = await EventStream.ReadAsync(Http, id, onEvent: async e =>
+        {
+            if (e.Event != "delta" || cancelled is not null) return;
+            using var response = await Http.DeleteAsync($"/v1/summaries/{id}");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            cancelled = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        });
+
+        Assert.NotNull(cancelled);
+        Assert.Equal("cancelled", cancelled.Value.GetProperty("status").GetString());
+        Assert.Equal("error", events[^1].Event);
+        Assert.Equal("cancelled", events[^1].Json.GetProperty("error").GetString());
+        Assert.DoesNotContain(events, e => e.Event == "done");
+        var job = JsonDocument.Parse(await Http.GetStringAsync($"/v1/summaries/{id}")).RootElement;
+        Assert.Equal("cancelled", job.GetProperty("status").GetString());
+        Assert.InRange(job.GetProperty("tokenIds").GetArrayLength(), 1, 3999);
+    }
+}

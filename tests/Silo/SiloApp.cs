@@ -1,0 +1,58 @@
+using Microsoft.AspNetCore.Builder;
+using Summarizer.TestSupport;
+
+namespace Summarizer.Silo.Tests;
+
+/// <summary>
+/// The real silo app (Orleans silo + HTTP API) started in the test process through <see cref="SummarizerApp.Build"/>,
+/// listening on 127.0.0.1 with free HTTP, silo and gateway ports.
+/// </summary>
+public sealed class SiloApp : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private SiloApp(WebApplication app, Uri baseAddress, long maxRequestBytes)
+    {
+        _app = app;
+        BaseAddress = baseAddress;
+        MaxRequestBytes = maxRequestBytes;
+        Http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromMinutes(3) };
+    }
+
+    /// <summary>Where the HTTP API listens.</summary>
+    public Uri BaseAddress { get; }
+
+    /// <summary>The configured request body limit.</summary>
+    public long MaxRequestBytes { get; }
+
+    /// <summary>A client for the API.</summary>
+    public HttpClient Http { get; }
+
+    /// <summary>Starts a silo over <paramref name="modelDirectory"/> with 128-token shards.</summary>
+    public static async Task<SiloApp> StartAsync(string modelDirectory, long maxRequestBytes = 256 << 10)
+    {
+        int httpPort = RedisServer.FreePort();
+        var app = SummarizerApp.Build(
+        [
+            $"--urls=http://127.0.0.1:{httpPort}",
+            $"--Summarizer:ModelDirectory={modelDirectory}",
+            "--Summarizer:ShardLength=128",
+            $"--Summarizer:SiloPort={RedisServer.FreePort()}",
+            $"--Summarizer:GatewayPort={RedisServer.FreePort()}",
+            $"--Summarizer:MaxRequestBytes={maxRequestBytes}",
+            // Each app is its own cluster, so two apps in one test process never try to join each other.
+            $"--ORLEANS_CLUSTER_ID=http-tests-{Guid.NewGuid():N}",
+            "--Logging:LogLevel:Default=Warning",
+        ]);
+        await app.StartAsync();
+        return new SiloApp(app, new Uri($"http://127.0.0.1:{httpPort}"), maxRequestBytes);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
