@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http.Features;
 using Summarizer.Client;
 using Summarizer.Contracts;
+using Summarizer.Grains.Inference;
 using Summarizer.Grains.Summaries;
 
 namespace Summarizer.Silo;
@@ -43,7 +44,7 @@ public static class SummaryEndpoints
     /// <summary>The JSON body of a submission.</summary>
     public sealed record SubmitBody(string? Text, SummaryRequestOptions? Options);
 
-    private static async Task<IResult> SubmitAsync(HttpContext http, SummarizerClient client)
+    private static async Task<IResult> SubmitAsync(HttpContext http, SummarizerClient client, ModelHost models)
     {
         var request = http.Request;
         var mediaType = request.ContentType?.Split(';')[0].Trim().ToLowerInvariant();
@@ -83,7 +84,12 @@ public static class SummaryEndpoints
 
         // Validated here as well as in the grain: an exception crossing the Orleans boundary need not keep its
         // ParamName, and a bad request should not cost a grain activation.
-        try { RequestOptionsMapper.ToModel(options); }
+        try
+        {
+            var mapped = RequestOptionsMapper.ToModel(options);
+            // Limits that depend on the model (e.g. how many tokens its decoder can position) once it is loaded here.
+            if (models.IsLoaded) (await models.GetAsync()).ResolveSettings(mapped);
+        }
         catch (ArgumentException e) { return InvalidOptions(e); }
 
         string id;

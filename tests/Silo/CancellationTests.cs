@@ -14,7 +14,7 @@ public sealed class CancellationTests(SiloAppFixture fixture)
     public async Task DeleteCancelsARunningJobAndItEndsCancelled()
     {
         var text = TinyCheckpoint.Document(1000, 1500).Document;
-        var submitted = await Http.PostAsJsonAsync("/v1/summaries", new { text, options = new { maxNewTokens = 4000, minNewTokens = 4000, noRepeatNgramSize = 0 } });
+        var submitted = await Http.PostAsJsonAsync("/v1/summaries", new { text, options = new { maxNewTokens = 250, minNewTokens = 250, noRepeatNgramSize = 0 } });
         Assert.Equal(HttpStatusCode.Accepted, submitted.StatusCode);
         var id = JsonDocument.Parse(await submitted.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
 

@@ -89,6 +89,18 @@ public sealed class ErrorTests(SiloAppFixture fixture)
         Assert.Contains(option, problem.GetProperty("detail").GetString());
     }
 
+    [Fact]
+    public async Task MoreNewTokensThanTheDecoderCanPositionIsBadRequestOnceTheModelIsLoaded()
+    {
+        using (var ready = await Http.GetAsync("/health/ready")) Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+
+        // The tiny checkpoint has 256 positions: 300 new tokens cannot be generated.
+        using var response = await PostAsync("{\"text\": \"A short document.\", \"options\": {\"maxNewTokens\": 300}}", "application/json");
+        var problem = await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadRequest);
+        Assert.Equal("maxNewTokens", problem.GetProperty("option").GetString());
+        Assert.Contains("max_position_embeddings 256", problem.GetProperty("detail").GetString());
+    }
+
     [Theory]
     [InlineData("application/xml")]
     [InlineData("multipart/form-data")]

@@ -83,7 +83,7 @@ public static class SummarizerSiloExtensions
         Require(o.GrainStorage is "memory" or "redis", nameof(o.GrainStorage), $"must be 'memory' or 'redis', not '{o.GrainStorage}'.");
         Require(o.Clustering is "localhost" or "redis", nameof(o.Clustering), $"must be 'localhost' or 'redis', not '{o.Clustering}'.");
         Require(o.ShardFormat is "kv" or "hidden", nameof(o.ShardFormat), $"must be 'kv' or 'hidden', not '{o.ShardFormat}'.");
-        Require(o.Device is "cpu" or "cuda", nameof(o.Device), $"must be 'cpu' or 'cuda', not '{o.Device}'.");
+        Require(o.Device == "cpu" || o.Device.StartsWith("cuda", StringComparison.Ordinal), nameof(o.Device), $"must be 'cpu', 'cuda' or 'cuda:N', not '{o.Device}'.");
         Require(o.InferenceThreads >= 1, nameof(o.InferenceThreads), "must be at least 1.");
         Require(o.MemoryBudgetBytes >= 1, nameof(o.MemoryBudgetBytes), "must be positive.");
         Require(o.MaxDocumentTokens >= 1, nameof(o.MaxDocumentTokens), "must be positive.");

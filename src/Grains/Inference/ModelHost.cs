@@ -41,8 +41,8 @@ public sealed class ModelHost : IDisposable
         {
             try
             {
-                var model = SummarizationModel.Load(dir);
-                _logger.LogInformation("Loaded model {Directory} ({Type}, fingerprint {Fingerprint}).", dir, model.Config.ModelType, model.Fingerprint);
+                var model = SummarizationModel.Load(dir, _options.Device);
+                _logger.LogInformation("Loaded model {Directory} ({Type}, fingerprint {Fingerprint}) on {Device}.", dir, model.Config.ModelType, model.Fingerprint, _options.Device);
                 return model;
             }
             catch (Exception e)

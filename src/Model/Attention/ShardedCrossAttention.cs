@@ -14,9 +14,13 @@ public sealed class ShardedCrossAttention : ICrossAttentionMemory, IDisposable
 {
     private readonly LayerMemory[] _layers;
 
-    /// <summary>Stacks <paramref name="shards"/> (in document order) for attention in <paramref name="mode"/>.</summary>
-    public ShardedCrossAttention(IReadOnlyList<KvShard> shards, CrossAttentionMode mode)
+    /// <summary>
+    /// Stacks <paramref name="shards"/> (in document order) on <paramref name="device"/> (CPU when null) for attention
+    /// in <paramref name="mode"/>.
+    /// </summary>
+    public ShardedCrossAttention(IReadOnlyList<KvShard> shards, CrossAttentionMode mode, Device? device = null)
     {
+        device ??= CPU;
         if (shards.Count == 0) throw new ArgumentException("A document needs at least one shard.", nameof(shards));
         Mode = mode;
         ShardCount = shards.Count;
@@ -24,12 +28,12 @@ public sealed class ShardedCrossAttention : ICrossAttentionMemory, IDisposable
         long maxLength = shards.Max(s => (long)s.ValidLength);
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var valid = stack(shards.Select(s => arange(maxLength).lt(s.ValidLength)).ToArray());
+        var valid = stack(shards.Select(s => arange(maxLength).lt(s.ValidLength)).ToArray()).to(device);
         _layers = new LayerMemory[layers];
         for (int layer = 0; layer < layers; layer++)
         {
-            var keys = stack(shards.Select(s => Pad(s.Layers[layer].Keys, maxLength)).ToArray()).to_type(ScalarType.Float32);
-            var values = stack(shards.Select(s => Pad(s.Layers[layer].Values, maxLength)).ToArray()).to_type(ScalarType.Float32);
+            var keys = stack(shards.Select(s => Pad(s.Layers[layer].Keys, maxLength)).ToArray()).to(ScalarType.Float32, device);
+            var values = stack(shards.Select(s => Pad(s.Layers[layer].Values, maxLength)).ToArray()).to(ScalarType.Float32, device);
             var (meanKeys, logLengths) = ShardScore.Summarize(keys, valid);
             _layers[layer] = new LayerMemory(keys, values, valid.alias(), meanKeys, logLengths);
             _layers[layer].DetachAll();

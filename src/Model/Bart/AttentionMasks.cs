@@ -10,14 +10,14 @@ internal static class AttentionMasks
     public static Tensor Padding(Tensor attentionMask, ScalarType dtype)
     {
         var blocked = attentionMask.eq(0).unsqueeze(1).unsqueeze(1);
-        return zeros(blocked.shape, dtype).masked_fill(blocked, MinValue(dtype));
+        return zeros(blocked.shape, dtype, device: attentionMask.device).masked_fill(blocked, MinValue(dtype));
     }
 
     /// <summary><c>[steps, past+steps]</c>: step i sees the cached prefix and steps up to i.</summary>
-    public static Tensor Causal(long steps, long past, ScalarType dtype)
+    public static Tensor Causal(long steps, long past, ScalarType dtype, Device device)
     {
-        var future = ones(steps, past + steps, ScalarType.Bool).triu(past + 1);
-        return zeros(steps, past + steps, dtype).masked_fill(future, MinValue(dtype));
+        var future = ones(steps, past + steps, ScalarType.Bool, device: device).triu(past + 1);
+        return zeros(steps, past + steps, dtype, device: device).masked_fill(future, MinValue(dtype));
     }
 
     public static double MinValue(ScalarType dtype) => dtype switch

@@ -42,11 +42,11 @@ internal sealed class PositionEmbedding : IDisposable
     private readonly Tensor _table;
     private readonly int _offset;
 
-    public PositionEmbedding(IWeightSource weights, string prefix, ModelConfig config)
+    public PositionEmbedding(IWeightSource weights, string prefix, ModelConfig config, Device device)
     {
         if (config.StaticPositionEmbeddings)
         {
-            _table = Sinusoids(config.MaxPositionEmbeddings, config.DModel);
+            _table = Sinusoids(config.MaxPositionEmbeddings, config.DModel).to(device);
             _offset = 0;
         }
         else
@@ -259,7 +259,7 @@ internal sealed class BartEncoder : IDisposable
     public BartEncoder(IWeightSource weights, string prefix, ModelConfig config, TokenEmbedding tokens)
     {
         _tokens = tokens;
-        _positions = new PositionEmbedding(weights, prefix + ".embed_positions", config);
+        _positions = new PositionEmbedding(weights, prefix + ".embed_positions", config, tokens.Weight.device);
         _embeddingNorm = config.HasLayerNormEmbedding ? new LayerNorm(weights, prefix + ".layernorm_embedding", config.DModel) : null;
         _layers = Enumerable.Range(0, config.EncoderLayers).Select(i => new EncoderLayer(weights, $"{prefix}.layers.{i}", config)).ToArray();
         _finalNorm = config.AddFinalLayerNorm ? new LayerNorm(weights, prefix + ".layer_norm", config.DModel) : null;
@@ -297,7 +297,7 @@ internal sealed class BartDecoder : IDisposable
     public BartDecoder(IWeightSource weights, string prefix, ModelConfig config, TokenEmbedding tokens)
     {
         _tokens = tokens;
-        _positions = new PositionEmbedding(weights, prefix + ".embed_positions", config);
+        _positions = new PositionEmbedding(weights, prefix + ".embed_positions", config, tokens.Weight.device);
         _embeddingNorm = config.HasLayerNormEmbedding ? new LayerNorm(weights, prefix + ".layernorm_embedding", config.DModel) : null;
         Layers = Enumerable.Range(0, config.DecoderLayers).Select(i => new DecoderLayer(weights, $"{prefix}.layers.{i}", config)).ToArray();
         _finalNorm = config.AddFinalLayerNorm ? new LayerNorm(weights, prefix + ".layer_norm", config.DModel) : null;
@@ -311,7 +311,7 @@ internal sealed class BartDecoder : IDisposable
         long past = cache.Length, steps = ids.shape[1];
         var hidden = _tokens.Forward(ids) + _positions.Forward(past, steps);
         if (_embeddingNorm is not null) hidden = _embeddingNorm.Forward(hidden);
-        var causal = steps == 1 ? null : AttentionMasks.Causal(steps, past, hidden.dtype);
+        var causal = steps == 1 ? null : AttentionMasks.Causal(steps, past, hidden.dtype, hidden.device);
         for (int i = 0; i < Layers.Length; i++) hidden = Layers[i].Forward(hidden, causal, cache, i, memory);
         cache.Advance(steps);
         return _finalNorm is null ? hidden : _finalNorm.Forward(hidden);
@@ -328,7 +328,7 @@ internal sealed class BartDecoder : IDisposable
 
 /// <summary>
 /// A BART-family encoder-decoder with its LM head (<c>BartForConditionalGeneration</c>). Load it with
-/// <see cref="BartModel(IWeightSource, ModelConfig)"/>; encode windows with <see cref="Encode"/>, project their
+/// the constructor; encode windows with <see cref="Encode"/>, project their
 /// cross-attention K/V with <see cref="ProjectCrossKeyValues"/>, decode with <see cref="DecodeStep"/>.
 /// </summary>
 public sealed class BartModel : IDisposable
@@ -340,10 +340,15 @@ public sealed class BartModel : IDisposable
     private readonly bool _ownsLmHead;
     private readonly Tensor? _finalLogitsBias;
 
-    /// <summary>Builds the model from Hugging Face-named parameters (with or without the <c>model.</c> prefix).</summary>
-    public BartModel(IWeightSource weights, ModelConfig config)
+    /// <summary>
+    /// Builds the model from Hugging Face-named parameters (with or without the <c>model.</c> prefix), on
+    /// <paramref name="device"/> (CPU when null).
+    /// </summary>
+    public BartModel(IWeightSource weights, ModelConfig config, Device? device = null)
     {
         Config = config;
+        Device = device ?? CPU;
+        if (Device.type != DeviceType.CPU) weights = new DeviceWeightSource(weights, Device);
         using var _ = no_grad();
         string root = weights.Contains("model.shared.weight") || weights.Contains("model.encoder.embed_tokens.weight") ? "model." : "";
         long[] embeddingShape = [config.VocabSize, config.DModel];
@@ -365,6 +370,9 @@ public sealed class BartModel : IDisposable
 
     /// <summary>The configuration this model was built from.</summary>
     public ModelConfig Config { get; }
+
+    /// <summary>Where the weights live and the forward passes run.</summary>
+    public Device Device { get; }
 
     /// <summary>Number of decoder layers, i.e. how many K/V pairs a shard holds.</summary>
     public int DecoderLayerCount => _decoder.Layers.Length;

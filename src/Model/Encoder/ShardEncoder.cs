@@ -72,17 +72,17 @@ public sealed class ShardEncoder
                 ids[o + w.InputLength - 1] = config.EosTokenId;
                 Array.Fill(mask, 1L, o, w.InputLength);
             }
-            var hidden = _model.Encode(tensor(ids, [batch.Length, length]), tensor(mask, [batch.Length, length]));
+            var hidden = _model.Encode(tensor(ids, [batch.Length, length]).to(_model.Device), tensor(mask, [batch.Length, length]).to(_model.Device));
             Interlocked.Add(ref _encoderRuns, batch.Length);
             for (int row = 0; row < batch.Length; row++)
             {
                 var w = batch[row];
                 var rows = KeptRows(w);
-                var kept = hidden[row].index_select(0, tensor(rows));
+                var kept = hidden[row].index_select(0, tensor(rows).to(_model.Device));
                 if (keepHidden)
                 {
                     var stored = new HiddenShard(documentId, ModelFingerprint, w.Index, w.KeepStart, w.KeepEnd, dtype,
-                        kept.to_type(dtype.ToScalarType()).contiguous().DetachFromDisposeScope());
+                        kept.to_type(dtype.ToScalarType()).cpu().contiguous().DetachFromDisposeScope());
                     shards.Add((ProjectHidden(stored), stored));
                 }
                 else
@@ -103,9 +103,10 @@ public sealed class ShardEncoder
     {
         using var _ = no_grad();
         using var scope = NewDisposeScope();
-        var layers = _model.ProjectCrossKeyValues(keptHidden.unsqueeze(0))
-            .Select(kv => (kv.Keys.squeeze(0).to_type(dtype.ToScalarType()).contiguous().DetachFromDisposeScope(),
-                           kv.Values.squeeze(0).to_type(dtype.ToScalarType()).contiguous().DetachFromDisposeScope()))
+        // Shards live in host memory (stores serialize them from there); decoders move them to their device.
+        var layers = _model.ProjectCrossKeyValues(keptHidden.to(_model.Device).unsqueeze(0))
+            .Select(kv => (kv.Keys.squeeze(0).to_type(dtype.ToScalarType()).cpu().contiguous().DetachFromDisposeScope(),
+                           kv.Values.squeeze(0).to_type(dtype.ToScalarType()).cpu().contiguous().DetachFromDisposeScope()))
             .ToArray();
         return new KvShard(documentId, ModelFingerprint, index, tokenStart, tokenEnd, dtype, layers);
     }

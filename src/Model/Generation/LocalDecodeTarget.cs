@@ -34,18 +34,18 @@ public sealed class LocalDecodeTarget : IDecodeTarget
     {
         using var _ = no_grad();
         using var scope = NewDisposeScope();
-        var ids = tensor(lastTokens.Select(t => (long)t).ToArray(), [lastTokens.Count, 1]);
+        var ids = tensor(lastTokens.Select(t => (long)t).ToArray(), [lastTokens.Count, 1]).to(_model.Device);
         var logits = _model.DecodeStep(ids, _cache, _memory);
         if (logSoftmax) logits = logits.log_softmax(-1);
         Steps++;
-        return logits.to_type(ScalarType.Float32).contiguous().data<float>().ToArray();
+        return logits.to_type(ScalarType.Float32).cpu().contiguous().data<float>().ToArray();
     }
 
     /// <inheritdoc />
     public void Reorder(IReadOnlyList<int> sourceRows)
     {
         using var scope = NewDisposeScope();
-        _cache.Reorder(tensor(sourceRows.Select(r => (long)r).ToArray()));
+        _cache.Reorder(tensor(sourceRows.Select(r => (long)r).ToArray()).to(_model.Device));
     }
 
     /// <inheritdoc />

@@ -55,8 +55,11 @@ public sealed class SummarizationModel : IDisposable
     /// Loads a Hugging Face checkpoint directory. Every unusable input throws an error naming the file and the
     /// field or tensor at fault.
     /// </summary>
-    public static SummarizationModel Load(string directory)
+    /// <param name="directory">The checkpoint directory.</param>
+    /// <param name="device"><c>cpu</c>, or <c>cuda</c>/<c>cuda:N</c> for a GPU (needs a CUDA build of libtorch).</param>
+    public static SummarizationModel Load(string directory, string device = "cpu")
     {
+        var target = ResolveDevice(device);
         if (!System.IO.Directory.Exists(directory))
             throw new CheckpointException(directory, null, "Model directory does not exist.");
         var configPath = Path.Combine(directory, "config.json");
@@ -64,7 +67,7 @@ public sealed class SummarizationModel : IDisposable
         var generation = GenerationConfig.Load(directory, config);
         var tokenizer = BartTokenizer.Load(directory);
         using var weights = CheckpointWeights.Open(directory);
-        var network = new BartModel(new CheckpointWeightSource(weights), config);
+        var network = new BartModel(new CheckpointWeightSource(weights), config, target);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         hash.AppendData(File.ReadAllBytes(configPath));
         hash.AppendData(weights.ComputeContentHash());
@@ -93,6 +96,8 @@ public sealed class SummarizationModel : IDisposable
         options.Validate();
         var g = Generation;
         int maxLength = options.MaxNewTokens is { } maxNew ? maxNew + 1 : g.MaxLength;
+        if (maxLength > Config.MaxPositionEmbeddings)
+            throw new ArgumentException($"maxNewTokens {maxLength - 1} exceeds what the decoder can position: at most {Config.MaxPositionEmbeddings - 1} tokens for this model (max_position_embeddings {Config.MaxPositionEmbeddings}).", "maxNewTokens");
         int minLength = options.MinNewTokens is { } minNew ? minNew + 1 : Math.Min(g.MinLength, maxLength);
         var settings = new GenerationSettings
         {
@@ -121,11 +126,22 @@ public sealed class SummarizationModel : IDisposable
         Action<IReadOnlyList<int>>? onDecided = null, CancellationToken cancellationToken = default)
     {
         var settings = ResolveSettings(options);
-        using var memory = new ShardedCrossAttention(shards, options.CrossAttention);
+        using var memory = new ShardedCrossAttention(shards, options.CrossAttention, Network.Device);
         using var target = new LocalDecodeTarget(Network, memory);
         return settings.NumBeams == 1
             ? GreedySearch.Run(target, settings, onDecided, cancellationToken)
             : BeamSearch.Run(target, settings, onDecided, cancellationToken);
+    }
+
+    private static TorchSharp.torch.Device ResolveDevice(string device)
+    {
+        var name = device.Trim().ToLowerInvariant();
+        if (name == "cpu") return TorchSharp.torch.CPU;
+        if (!name.StartsWith("cuda", StringComparison.Ordinal))
+            throw new ArgumentException($"Unknown device '{device}'; expected cpu, cuda or cuda:N.", nameof(device));
+        if (!TorchSharp.torch.cuda.is_available())
+            throw new InvalidOperationException($"Device '{device}' was requested but CUDA is not available: this build uses the CPU libtorch (build with -p:TorchBackend=cuda on a GPU image), or no GPU is visible.");
+        return new TorchSharp.torch.Device(name);
     }
 
     /// <inheritdoc />

@@ -38,3 +38,19 @@ public sealed class JobFailureTests
         Assert.Contains("/nonexistent/model", last.Error);
     }
 }
+
+public sealed class PositionLimitTests
+{
+    [Fact]
+    public async Task MoreNewTokensThanTheDecoderCanPositionFailsTheJobNamingTheOption()
+    {
+        await using var cluster = await SummarizerCluster.StartAsync(silos: 1);
+
+        var jobId = await cluster.Client.SubmitAsync("A short document about positions.", new SummaryRequestOptions { MaxNewTokens = 300 });
+        SummaryEvent? last = null;
+        await foreach (var e in cluster.Client.StreamAsync(jobId)) last = e;
+
+        Assert.Equal(SummaryEventKind.Error, last!.Kind);
+        Assert.Contains("maxNewTokens", last.Error);
+    }
+}

@@ -94,7 +94,7 @@ public sealed class SummaryGrainTests : IAsyncLifetime
     public async Task CancellationStopsGeneration()
     {
         var text = TinyCheckpoint.Document(1000, 1500).Document;
-        var jobId = await _cluster.Client.SubmitAsync(text, new SummaryRequestOptions { MaxNewTokens = 4000, MinNewTokens = 4000, NoRepeatNgramSize = 0 });
+        var jobId = await _cluster.Client.SubmitAsync(text, new SummaryRequestOptions { MaxNewTokens = 250, MinNewTokens = 250, NoRepeatNgramSize = 0 });
 
         var events = new List<SummaryEvent>();
         await foreach (var e in _cluster.Client.StreamAsync(jobId))
@@ -107,7 +107,7 @@ public sealed class SummaryGrainTests : IAsyncLifetime
         var job = await _cluster.Client.GetAsync(jobId);
         Assert.Equal(SummaryStatus.Cancelled, job!.Status);
         Assert.Equal(SummaryEventKind.Error, events[^1].Kind);
-        Assert.InRange(job.TokenIds.Count, 3, 3999);
+        Assert.InRange(job.TokenIds.Count, 3, 249);
     }
 
     [Fact]

@@ -95,3 +95,18 @@ public sealed class CheckpointLoadingTests
             Assert.Equal(File.ReadAllBytes(Path.Combine(a.Path, "m", f)), File.ReadAllBytes(Path.Combine(b.Path, "m", f)));
     }
 }
+
+public sealed class DeviceSelectionTests
+{
+    [Fact]
+    public void UnavailableOrUnknownDeviceIsAClearError()
+    {
+        if (!torch.cuda.is_available())
+        {
+            var cuda = Assert.Throws<InvalidOperationException>(() => SummarizationModel.Load(TinyCheckpoint.Directory, "cuda"));
+            Assert.Contains("CUDA is not available", cuda.Message);
+        }
+        var unknown = Assert.Throws<ArgumentException>(() => SummarizationModel.Load(TinyCheckpoint.Directory, "tpu"));
+        Assert.Contains("tpu", unknown.Message);
+    }
+}
