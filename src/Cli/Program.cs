@@ -6,4 +6,4 @@ var root = new RootCommand("Summarizer: long-document summarization with sharded
     SummarizeCommand.Create(),
     ModelCommand.Create(),
 };
-return await root.Parse(args).InvokeAsync();
+return await CliInvocation.RunAsync(root, args);

@@ -1,101 +1,84 @@
 using System.CommandLine;
-using System.Diagnostics;
-using System.Text.Json;
 using Spectre.Console;
-using Summarizer.Model.Attention;
-using Summarizer.Model.Documents;
-using Summarizer.Model.Pipeline;
-using Summarizer.Model.Tokenization;
+using Summarizer.Cli.Backends;
+using Summarizer.Cli.Output;
+using Summarizer.Contracts;
 
 namespace Summarizer.Cli.Commands;
 
-/// <summary><c>summarizer summarize FILE|-</c>: encode a document once into shards and stream its summary.</summary>
+/// <summary>
+/// <c>summarizer summarize FILE|-</c>: submit a document to a silo (one started in this process, or a running one
+/// named by <c>--gateway</c>) and stream its summary.
+/// </summary>
 internal static class SummarizeCommand
 {
     public static Command Create()
     {
-        var file = new Argument<string>("FILE") { Description = "Document to summarize: a text file, - for standard input, or a .jsonl.gz corpus with --record." };
-        var model = new Option<DirectoryInfo?>("--model") { Description = "Hugging Face checkpoint directory (default: a tiny random checkpoint created on first use)." };
-        var maxNew = new Option<int?>("--max-new-tokens") { Description = "Generate at most this many tokens." };
-        var beams = new Option<int?>("--beams") { Description = "Beam count (1 = greedy)." };
-        var topK = new Option<int?>("--top-k-shards") { Description = "Sparse cross-attention: attend only the k best shards per step (default: all, exact)." };
-        var shardLength = new Option<int?>("--shard-length") { Description = "Encoder window length in tokens, BOS/EOS included (default: the model's limit)." };
-        var overlap = new Option<int?>("--shard-overlap") { Description = "Tokens shared by neighbouring windows." };
+        var file = new Argument<string>("FILE") { Description = "Document to summarize: a UTF-8 text file, - for standard input, or a .jsonl.gz corpus with --record." };
+        var model = new Option<DirectoryInfo?>("--model") { Description = "Hugging Face checkpoint directory for the embedded silo (default: a tiny random checkpoint created on first use)." };
+        var gateway = new Option<string?>("--gateway") { Description = "URL of a running silo's HTTP API (for example http://127.0.0.1:8080); no silo is started in this process." };
+        var maxNew = new Option<int?>("--max-new-tokens") { Description = "Generate at most this many tokens." }.AtLeast(1);
+        var beams = new Option<int?>("--beams") { Description = "Beam count (1 = greedy)." }.AtLeast(1);
+        var topK = new Option<int?>("--top-k-shards") { Description = "Sparse cross-attention: attend only the k best shards per step (default: all, exact)." }.AtLeast(1);
+        var shardLength = new Option<int?>("--shard-length") { Description = "Encoder window length in tokens, BOS/EOS included (default: the model's limit)." }.AtLeast(3);
+        var overlap = new Option<int?>("--shard-overlap") { Description = "Tokens shared by neighbouring windows." }.AtLeast(0);
         var record = new Option<string?>("--record") { Description = "With a .jsonl.gz corpus: the id (or 0-based index) of the document to summarize." };
-        var json = new Option<bool>("--json") { Description = "Print one JSON object instead of streaming text." };
+        var json = new Option<bool>("--json") { Description = "Print only one JSON object on stdout: summary, tokenIds, shardCount, encoderRuns, timeToFirstTokenMs, tokensPerSecond." };
         var command = new Command("summarize", "Summarize a document, streaming the summary as it is decided.")
         {
-            file, model, maxNew, beams, topK, shardLength, overlap, record, json,
+            file, model, gateway, maxNew, beams, topK, shardLength, overlap, record, json,
         };
-        command.SetAction(parse =>
+        command.SetAction(async (parse, cancellationToken) =>
         {
+            // Read and check the input before starting anything, so bad input fails fast.
             var text = DocumentInput.Read(parse.GetValue(file)!, parse.GetValue(record));
-            var options = new SummaryOptions
+            var options = new SummaryRequestOptions
             {
                 MaxNewTokens = parse.GetValue(maxNew),
-                NumBeams = parse.GetValue(beams),
-                CrossAttention = parse.GetValue(topK) is { } k ? CrossAttentionMode.Sparse(k) : CrossAttentionMode.Exact,
+                Beams = parse.GetValue(beams),
+                TopKShards = parse.GetValue(topK),
+                ShardLength = parse.GetValue(shardLength),
+                ShardOverlap = parse.GetValue(overlap),
             };
-            return Run(text, parse.GetValue(model)?.FullName, options, parse.GetValue(shardLength), parse.GetValue(overlap), parse.GetValue(json));
+            var status = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+            // Redirected stderr (a log file, a test) has no width; don't wrap messages at Spectre's default 80 columns.
+            if (Console.IsErrorRedirected) status.Profile.Width = 1000;
+            try
+            {
+                await using var backend = await OpenAsync(parse.GetValue(gateway), parse.GetValue(model), text, options, status, cancellationToken);
+                var renderer = new SummaryRenderer(status, Console.Out, parse.GetValue(json));
+                return await renderer.RenderAsync(backend.SummarizeAsync(text, options, cancellationToken), cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                CliInvocation.Error("Cancelled.");
+                return 130;
+            }
         });
         return command;
     }
 
-    private static int Run(string text, string? modelDir, SummaryOptions options, int? shardLength, int? overlap, bool json)
+    private static async Task<ISummaryBackend> OpenAsync(string? gateway, DirectoryInfo? model, string text, SummaryRequestOptions options,
+        IAnsiConsole status, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrWhiteSpace(text)) throw new ArgumentException("The document is empty.");
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
-        modelDir ??= DefaultModel.EnsureCreated(text, console);
-        using var model = SummarizationModel.Load(modelDir);
-        var sharding = model.DefaultSharding with { ShardLength = shardLength ?? model.DefaultSharding.ShardLength };
-        if (overlap is { } o) sharding = sharding with { Overlap = o };
-
-        var ids = model.TokenizeContent(text);
-        var total = Stopwatch.StartNew();
-        IReadOnlyList<Summarizer.Model.KvCache.KvShard> shards = [];
-        console.Progress().AutoClear(true).Start(ctx =>
+        if (gateway is not null)
         {
-            var task = ctx.AddTask($"Encoding {ids.Count:N0} tokens into shards", maxValue: 1);
-            shards = model.EncodeDocument("cli", ids, sharding, progress: (done, all) =>
-            {
-                task.MaxValue = all;
-                task.Value = done;
-            });
-        });
-
-        var decoder = model.Tokenizer.CreateStreamingDecoder();
-        var tokens = new List<int>();
-        var decode = Stopwatch.StartNew();
-        double? firstTokenMs = null;
-        var result = model.Generate(shards, options, decided =>
+            // The gateway's silo loads its own model (from its configuration), never one named by a client.
+            if (model is not null) throw new CliException("--model applies to the embedded silo only; a --gateway silo uses the model it was configured with.");
+            return GatewayBackend.Create(gateway);
+        }
+        string modelDir;
+        if (model is null)
         {
-            firstTokenMs ??= decode.Elapsed.TotalMilliseconds;
-            tokens.AddRange(decided);
-            if (json) return;
-            foreach (var id in decided) Console.Write(decoder.Append(id));
-        });
-        decode.Stop();
-        var summary = model.Tokenizer.Decode(result.GeneratedIds);
-        foreach (var s in shards) s.Dispose();
-
-        if (json)
-        {
-            Console.WriteLine(JsonSerializer.Serialize(new
-            {
-                summary,
-                tokenIds = result.GeneratedIds,
-                shardCount = shards.Count,
-                encoderRuns = model.Encoder.EncoderRuns,
-                timeToFirstTokenMs = Math.Round(firstTokenMs ?? 0, 1),
-                tokensPerSecond = Math.Round(result.GeneratedIds.Count / Math.Max(decode.Elapsed.TotalSeconds, 1e-9), 2),
-            }, new JsonSerializerOptions { WriteIndented = true }));
+            modelDir = DefaultModel.EnsureCreated(text, status);
         }
         else
         {
-            Console.Write(decoder.Flush());
-            Console.WriteLine();
-            console.MarkupLineInterpolated($"[grey]{shards.Count} shards, {model.Encoder.EncoderRuns} encoder runs, {result.GeneratedIds.Count} tokens, first token after {firstTokenMs ?? 0:F0} ms, {result.GeneratedIds.Count / Math.Max(decode.Elapsed.TotalSeconds, 1e-9):F1} tokens/s, {total.Elapsed.TotalSeconds:F1} s in all.[/]");
+            if (!model.Exists) throw new CliException($"--model directory {model.FullName} does not exist.");
+            if (!File.Exists(Path.Combine(model.FullName, "config.json")))
+                throw new CliException($"--model directory {model.FullName} has no config.json; expected a Hugging Face checkpoint directory.");
+            modelDir = model.FullName;
         }
-        return 0;
+        return await EmbeddedSilo.StartAsync(modelDir, options.ShardLength, options.ShardOverlap, cancellationToken);
     }
 }

@@ -188,7 +188,7 @@ public sealed class SummaryGrain : Grain, ISummaryGrain
         }
         catch (Exception e)
         {
-            var reason = e is JobFailedException ? e.Message : $"{e.GetType().Name}: {e.Message} {e.StackTrace}";
+            var reason = e.Message;
             if (e is not JobFailedException) _logger.LogError(e, "Summary job {Job} failed.", Job.JobId);
             _state.State.Job = Job with { Status = SummaryStatus.Failed, Error = reason, Statistics = statistics, CompletedAt = DateTimeOffset.UtcNow };
             await PublishAsync(new SummaryEvent { Kind = SummaryEventKind.Error, Error = reason }, force: true);

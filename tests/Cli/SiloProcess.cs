@@ -1,0 +1,104 @@
+using System.Diagnostics;
+using System.Text;
+using Summarizer.TestSupport;
+
+namespace Summarizer.Cli.Tests;
+
+/// <summary>The real silo host (<c>Summarizer.Silo.dll</c>) as a separate process on free loopback ports; killed on dispose.</summary>
+internal sealed class SiloProcess : IAsyncDisposable
+{
+    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromMinutes(2);
+
+    private readonly Process _process;
+    private readonly StringBuilder _log = new();
+
+    private SiloProcess(Process process, string url)
+    {
+        _process = process;
+        Url = url;
+    }
+
+    /// <summary>Base URL of the HTTP API.</summary>
+    public string Url { get; }
+
+    /// <summary>What the silo wrote so far (for failure messages).</summary>
+    public string Log
+    {
+        get { lock (_log) return _log.ToString(); }
+    }
+
+    /// <summary>Starts a silo serving <paramref name="modelDirectory"/> and waits until <c>/health/ready</c> answers 200.</summary>
+    public static async Task<SiloProcess> StartAsync(string modelDirectory)
+    {
+        var url = $"http://127.0.0.1:{RedisServer.FreePort()}";
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetDirectoryName(BuiltPrograms.Silo)!,
+        };
+        info.ArgumentList.Add(BuiltPrograms.Silo);
+        info.ArgumentList.Add("--urls");
+        info.ArgumentList.Add(url);
+        info.Environment["Summarizer__ModelDirectory"] = modelDirectory;
+        info.Environment["Summarizer__SiloPort"] = RedisServer.FreePort().ToString();
+        info.Environment["Summarizer__GatewayPort"] = RedisServer.FreePort().ToString();
+
+        var silo = new SiloProcess(Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start."), url);
+        silo._process.OutputDataReceived += (_, e) => silo.Append(e.Data);
+        silo._process.ErrorDataReceived += (_, e) => silo.Append(e.Data);
+        silo._process.BeginOutputReadLine();
+        silo._process.BeginErrorReadLine();
+        try
+        {
+            await silo.WaitUntilReadyAsync();
+            return silo;
+        }
+        catch
+        {
+            await silo.DisposeAsync();
+            throw;
+        }
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null) return;
+        lock (_log) _log.AppendLine(line);
+    }
+
+    private async Task WaitUntilReadyAsync()
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow + ReadyTimeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited) throw new InvalidOperationException($"The silo exited with code {_process.ExitCode}.\n{Log}");
+            try
+            {
+                using var response = await http.GetAsync(Url + "/health/ready");
+                if (response.IsSuccessStatusCode) return;
+            }
+            catch (HttpRequestException) { }
+            catch (TaskCanceledException) { }
+            await Task.Delay(250);
+        }
+        throw new TimeoutException($"The silo at {Url} was not ready within {ReadyTimeout}.\n{Log}");
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            }
+        }
+        catch (InvalidOperationException) { }
+        _process.Dispose();
+    }
+}
