@@ -54,3 +54,48 @@ public sealed class PositionLimitTests
         Assert.Contains("maxNewTokens", last.Error);
     }
 }
+
+public sealed class StoreUnavailableTests
+{
+    [Fact]
+    public async Task UnreachableRedisFailsTheJobWithTheReasonInsteadOfHanging()
+    {
+        int deadPort = RedisServer.FreePort(); // nothing listens here
+        await using var cluster = await SummarizerCluster.StartAsync(silos: 1, o =>
+        {
+            o.KvStore = "redis";
+            o.RedisConnectionString = $"127.0.0.1:{deadPort},abortConnect=false,connectTimeout=500,asyncTimeout=1500,syncTimeout=1500";
+        });
+
+        var jobId = await cluster.Client.SubmitAsync(TinyCheckpoint.Document(800, 1200).Document, new SummaryRequestOptions { MaxNewTokens = 5 });
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        SummaryEvent? last = null;
+        await foreach (var e in cluster.Client.StreamAsync(jobId).WithCancellation(timeout.Token)) last = e;
+
+        Assert.Equal(SummaryEventKind.Error, last!.Kind);
+        Assert.Contains("Encoding failed", last.Error);
+        Assert.Equal(SummaryStatus.Failed, (await cluster.Client.GetAsync(jobId))!.Status);
+    }
+}
+
+public sealed class DeactivationTests
+{
+    [Fact]
+    public async Task StatusResultAndEventsSurviveDeactivation()
+    {
+        await using var cluster = await SummarizerCluster.StartAsync(silos: 1);
+        var jobId = await cluster.Client.SubmitAsync(TinyCheckpoint.Document(800, 1200).Document, new SummaryRequestOptions { MaxNewTokens = 8 });
+        var before = new List<SummaryEvent>();
+        await foreach (var e in cluster.Client.StreamAsync(jobId)) before.Add(e);
+
+        var grain = cluster.Cluster.Client.GetGrain<ISummaryGrain>(jobId);
+        await cluster.Cluster.DeactivateAsync(grain);
+        var job = await cluster.Client.GetAsync(jobId);
+        var after = new List<SummaryEvent>();
+        await foreach (var e in cluster.Client.StreamAsync(jobId)) after.Add(e);
+
+        Assert.Equal(SummaryStatus.Completed, job!.Status);
+        Assert.Equal(before[^1].Text, job.Text);
+        Assert.Equal(before.Select(e => (e.Sequence, e.Kind, e.Text)), after.Select(e => (e.Sequence, e.Kind, e.Text)));
+    }
+}
