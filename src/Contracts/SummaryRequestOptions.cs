@@ -30,4 +30,10 @@ public sealed record SummaryRequestOptions
 
     /// <summary>Tokens shared by neighbouring windows; null is the service default.</summary>
     [Id(7)] public int? ShardOverlap { get; init; }
+
+    /// <summary>
+    /// <c>local</c> (pull the shards into the decoder's silo), <c>distributed</c> (scatter queries to shard grains)
+    /// or null for the service's choice by document size.
+    /// </summary>
+    [Id(8)] public string? DecodeMode { get; init; }
 }

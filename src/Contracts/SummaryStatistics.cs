@@ -27,4 +27,19 @@ public sealed record SummaryStatistics
 
     /// <summary>Time spent decoding.</summary>
     [Id(7)] public double DecodeMs { get; init; }
+
+    /// <summary>How cross-attention ran: <c>local</c> (shards pulled into the decoder's silo) or <c>distributed</c> (scatter-gather to shard grains).</summary>
+    [Id(8)] public string DecodeMode { get; init; } = "local";
+
+    /// <summary>Shard-grain calls per generated token (0 in local mode).</summary>
+    [Id(9)] public double RoundTripsPerToken { get; init; }
+
+    /// <summary>Bytes of queries and partial results moved per generated token (0 in local mode).</summary>
+    [Id(10)] public double BytesPerToken { get; init; }
+
+    /// <summary>Share of decoding time spent in cross-attention (scatter, partials, merge).</summary>
+    [Id(11)] public double CrossAttentionShare { get; init; }
+
+    /// <summary>Silos that served this job's shard grains (distributed mode).</summary>
+    [Id(12)] public int ShardSilos { get; init; }
 }

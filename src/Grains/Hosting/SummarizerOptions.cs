@@ -42,6 +42,16 @@ public sealed class SummarizerOptions
     /// <summary>Grain state (document manifests, jobs): <c>memory</c> (default) or <c>redis</c>.</summary>
     public string GrainStorage { get; set; } = "memory";
 
+    /// <summary>
+    /// How jobs attend over shards: <c>local</c> (pull every shard into the decoder's silo), <c>distributed</c>
+    /// (scatter queries to shard grains spread over the silos), or <c>auto</c> (default): distributed when the
+    /// document's stored K/V exceeds <see cref="DistributedAboveBytes"/>. A request may override it.
+    /// </summary>
+    public string DecodeMode { get; set; } = "auto";
+
+    /// <summary>In <c>auto</c> mode, documents with more stored K/V than this decode distributed.</summary>
+    public long DistributedAboveBytes { get; set; } = 1L << 30;
+
     /// <summary>Clustering: <c>localhost</c> (default) or <c>redis</c>.</summary>
     public string Clustering { get; set; } = "localhost";
 

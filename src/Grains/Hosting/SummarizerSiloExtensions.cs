@@ -80,6 +80,7 @@ public static class SummarizerSiloExtensions
             if (!ok) throw new OptionsValidationException(name, typeof(SummarizerOptions), [$"Summarizer:{name} {message}"]);
         }
         Require(o.KvStore is "memory" or "redis", nameof(o.KvStore), $"must be 'memory' or 'redis', not '{o.KvStore}'.");
+        Require(o.DecodeMode is "auto" or "local" or "distributed", nameof(o.DecodeMode), $"must be 'auto', 'local' or 'distributed', not '{o.DecodeMode}'.");
         Require(o.GrainStorage is "memory" or "redis", nameof(o.GrainStorage), $"must be 'memory' or 'redis', not '{o.GrainStorage}'.");
         Require(o.Clustering is "localhost" or "redis", nameof(o.Clustering), $"must be 'localhost' or 'redis', not '{o.Clustering}'.");
         Require(o.ShardFormat is "kv" or "hidden", nameof(o.ShardFormat), $"must be 'kv' or 'hidden', not '{o.ShardFormat}'.");

@@ -1,6 +1,9 @@
 using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Summarizer.Grains.Distributed;
+using Summarizer.Model.Attention;
 using Orleans.Concurrency;
 using Summarizer.Contracts;
 using Summarizer.Grains.Hosting;
@@ -25,6 +28,7 @@ public sealed class SummaryGrain : Grain, ISummaryGrain
     private readonly InferenceWorker _worker;
     private readonly ShardRepository _shards;
     private readonly ILogger<SummaryGrain> _logger;
+    private readonly SummarizerOptions _options;
     private readonly CancellationTokenSource _cancel = new();
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task? _run;
@@ -32,8 +36,9 @@ public sealed class SummaryGrain : Grain, ISummaryGrain
 
     /// <summary>Created by Orleans.</summary>
     public SummaryGrain([PersistentState("summary", StorageNames.Summarizer)] IPersistentState<SummaryState> state,
-        ModelHost models, InferenceWorker worker, ShardRepository shards, ILogger<SummaryGrain> logger)
+        ModelHost models, InferenceWorker worker, ShardRepository shards, IOptions<SummarizerOptions> options, ILogger<SummaryGrain> logger)
     {
+        _options = options.Value;
         _state = state;
         _models = models;
         _worker = worker;
@@ -128,20 +133,59 @@ public sealed class SummaryGrain : Grain, ISummaryGrain
             var (manifest, encoderRuns) = await FollowEncodingAsync(document, document.EnsureEncodedAsync(new DocumentSource(text, request.Options.ShardLength, request.Options.ShardOverlap)));
             if (manifest.Status != DocumentStatus.Encoded) throw new JobFailedException(manifest.Error ?? "The document could not be encoded.");
 
-            (leases, var repairRuns) = await LoadShardsAsync(document, manifest, cancel);
-            encoderRuns += repairRuns;
+            bool distributed = (request.Options.DecodeMode ?? _options.DecodeMode) switch
+            {
+                "distributed" => true,
+                "local" => false,
+                _ => manifest.TotalBytes > _options.DistributedAboveBytes,
+            };
+            // The memory is built on the inference thread: stacking a large document's K/V is real tensor work.
+            Func<ICrossAttentionMemory> createMemory;
+            DistributedCrossAttention? scatter = null;
+            if (distributed)
+            {
+                // Shard grains load their shards where placement put them; only summaries come back here.
+                var grains = Enumerable.Range(0, manifest.ShardCount)
+                    .Select(i => GrainFactory.GetGrain<IShardGrain>(ShardGrain.KeyOf(documentKey, i))).ToArray();
+                var summaries = await Task.WhenAll(grains.Select(g => g.PrepareAsync()));
+                statistics = statistics with { ShardSilos = summaries.Select(s => s.Silo).Distinct().Count() };
+                createMemory = () => scatter = new DistributedCrossAttention(grains, summaries, model.Network.CrossAttentionHeads, options.CrossAttention);
+            }
+            else
+            {
+                (leases, var repairRuns) = await LoadShardsAsync(document, manifest, cancel);
+                encoderRuns += repairRuns;
+                var local = leases.Select(l => l!.Shard).ToArray();
+                createMemory = () => new ShardedCrossAttention(local, options.CrossAttention, model.Network.Device);
+            }
             encodeClock.Stop();
-            statistics = statistics with { ShardCount = manifest.ShardCount, SourceTokens = manifest.SourceTokens, EncoderRuns = encoderRuns, EncodeMs = encodeClock.Elapsed.TotalMilliseconds };
+            statistics = statistics with
+            {
+                ShardCount = manifest.ShardCount, SourceTokens = manifest.SourceTokens, EncoderRuns = encoderRuns,
+                EncodeMs = encodeClock.Elapsed.TotalMilliseconds, DecodeMode = distributed ? "distributed" : "local",
+            };
             await UpdateAsync(Job with { Status = SummaryStatus.Decoding, Statistics = statistics });
 
             var decided = Channel.CreateUnbounded<int[]>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-            var shards = leases.Select(l => l!.Shard).ToArray();
             var decodeClock = Stopwatch.StartNew();
+            TimedCrossAttention? timedMemory = null;
             var generation = _worker.RunAsync(ct =>
             {
-                try { return model.Generate(shards, options, ids => decided.Writer.TryWrite(ids.ToArray()), ct); }
-                finally { decided.Writer.TryComplete(); }
+                ICrossAttentionMemory? memory = null;
+                try
+                {
+                    memory = createMemory();
+                    timedMemory = new TimedCrossAttention(memory);
+                    return model.Generate(timedMemory, options, ids => decided.Writer.TryWrite(ids.ToArray()), ct);
+                }
+                finally
+                {
+                    decided.Writer.TryComplete();
+                    (memory as IDisposable)?.Dispose();
+                }
             }, cancel);
+            // Cancelled before it ever ran: the reader below must still see the end of the stream.
+            _ = generation.ContinueWith(_ => decided.Writer.TryComplete(), TaskScheduler.Default);
 
             var stream = model.Tokenizer.CreateStreamingDecoder();
             var tokens = new List<int>();
@@ -176,6 +220,9 @@ public sealed class SummaryGrain : Grain, ISummaryGrain
                 TimeToFirstTokenMs = firstTokenMs ?? 0,
                 DecodeMs = decodeClock.Elapsed.TotalMilliseconds,
                 TokensPerSecond = result.GeneratedIds.Count / Math.Max(decodeClock.Elapsed.TotalSeconds, 1e-9),
+                CrossAttentionShare = timedMemory!.Elapsed.TotalMilliseconds / Math.Max(decodeClock.Elapsed.TotalMilliseconds, 1e-9),
+                RoundTripsPerToken = scatter is null ? 0 : (double)scatter.RoundTrips / Math.Max(1, result.DecoderSteps),
+                BytesPerToken = scatter is null ? 0 : (double)scatter.BytesMoved / Math.Max(1, result.DecoderSteps),
             };
             if (tail.Length > 0) await PublishAsync(new SummaryEvent { Kind = SummaryEventKind.Delta, Text = tail }, force: false);
             _state.State.Job = Job with { Status = SummaryStatus.Completed, Text = summary, TokenIds = result.GeneratedIds.ToArray(), Statistics = statistics, CompletedAt = DateTimeOffset.UtcNow };

@@ -125,8 +125,15 @@ public sealed class SummarizationModel : IDisposable
     public GenerationResult Generate(IReadOnlyList<KvShard> shards, SummaryOptions options,
         Action<IReadOnlyList<int>>? onDecided = null, CancellationToken cancellationToken = default)
     {
-        var settings = ResolveSettings(options);
         using var memory = new ShardedCrossAttention(shards, options.CrossAttention, Network.Device);
+        return Generate(memory, options, onDecided, cancellationToken);
+    }
+
+    /// <summary>Generates against any cross-attention memory (for example shards spread over silos).</summary>
+    public GenerationResult Generate(ICrossAttentionMemory memory, SummaryOptions options,
+        Action<IReadOnlyList<int>>? onDecided = null, CancellationToken cancellationToken = default)
+    {
+        var settings = ResolveSettings(options);
         using var target = new LocalDecodeTarget(Network, memory);
         return settings.NumBeams == 1
             ? GreedySearch.Run(target, settings, onDecided, cancellationToken)

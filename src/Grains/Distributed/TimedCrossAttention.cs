@@ -1,0 +1,22 @@
+using System.Diagnostics;
+using Summarizer.Model.Attention;
+using TorchSharp;
+
+namespace Summarizer.Grains.Distributed;
+
+/// <summary>Measures the time a decoder spends in cross-attention, whichever memory serves it.</summary>
+public sealed class TimedCrossAttention(ICrossAttentionMemory inner) : ICrossAttentionMemory
+{
+    private readonly Stopwatch _clock = new();
+
+    /// <summary>Time spent inside <see cref="Attend"/>.</summary>
+    public TimeSpan Elapsed => _clock.Elapsed;
+
+    /// <inheritdoc />
+    public torch.Tensor Attend(int layer, torch.Tensor query)
+    {
+        _clock.Start();
+        try { return inner.Attend(layer, query); }
+        finally { _clock.Stop(); }
+    }
+}

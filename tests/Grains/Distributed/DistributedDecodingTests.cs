@@ -1,0 +1,55 @@
+using Summarizer.Contracts;
+using Summarizer.TestSupport;
+
+namespace Summarizer.Grains.Tests.Distributed;
+
+public sealed class DistributedDecodingTests : IAsyncLifetime
+{
+    private SummarizerCluster _cluster = null!;
+
+    public async Task InitializeAsync() => _cluster = await SummarizerCluster.StartAsync(silos: 3);
+
+    public async Task DisposeAsync() => await _cluster.DisposeAsync();
+
+    private async Task<SummaryEvent> DoneAsync(string text, SummaryRequestOptions options)
+    {
+        var jobId = await _cluster.Client.SubmitAsync(text, options);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        SummaryEvent? last = null;
+        await foreach (var e in _cluster.Client.StreamAsync(jobId).WithCancellation(timeout.Token)) last = e;
+        Assert.True(last!.Kind == SummaryEventKind.Done, last.Error);
+        return last;
+    }
+
+    [Theory]
+    [InlineData(1, null)]
+    [InlineData(3, null)]
+    [InlineData(2, 3)]
+    public async Task DistributedModeGivesTheTokensOfLocalMode(int beams, int? topK)
+    {
+        var text = TinyCheckpoint.Document(2000, 3000, "kep").Document;
+        var options = new SummaryRequestOptions { MaxNewTokens = 16, Beams = beams, TopKShards = topK };
+
+        var local = await DoneAsync(text, options with { DecodeMode = "local" });
+        var distributed = await DoneAsync(text, options with { DecodeMode = "distributed" });
+
+        Assert.Equal(local.TokenIds, distributed.TokenIds);
+        Assert.Equal("local", local.Statistics!.DecodeMode);
+        Assert.Equal("distributed", distributed.Statistics!.DecodeMode);
+        Assert.Equal(0, distributed.Statistics.EncoderRuns); // the shards were encoded once, for the local run
+    }
+
+    [Fact]
+    public async Task ShardGrainsSpreadOverSilosAndPerStepCostsAreReported()
+    {
+        var text = TinyCheckpoint.Document(3000, 4500, "pep").Document;
+        var done = await DoneAsync(text, new SummaryRequestOptions { MaxNewTokens = 8, DecodeMode = "distributed" });
+
+        var stats = done.Statistics!;
+        Assert.True(stats.ShardSilos >= 2, $"shards were held by {stats.ShardSilos} silo(s)");
+        // Exact mode: one call per shard per decoder layer (the tiny model has 2) per step.
+        Assert.Equal(2.0 * stats.ShardCount, stats.RoundTripsPerToken, 3);
+        Assert.True(stats.BytesPerToken > 0);
+        Assert.InRange(stats.CrossAttentionShare, 0.0, 1.0);
+    }
+}
