@@ -40,6 +40,12 @@ public sealed record SummaryJob
     /// <summary>Number of the last event published.</summary>
     [Id(11)] public long LastSequence { get; init; }
 
+    /// <summary>The silo that ran (or runs) the decoder; it changes when a job resumes after losing its silo.</summary>
+    [Id(12)] public string? Silo { get; init; }
+
+    /// <summary>How many times the job was resumed after its silo was lost.</summary>
+    [Id(13)] public int Resumes { get; init; }
+
     /// <summary>Whether the job has reached a final status.</summary>
     public bool IsFinished => Status is SummaryStatus.Completed or SummaryStatus.Failed or SummaryStatus.Cancelled;
 }

@@ -54,7 +54,7 @@ public sealed class DistributedCrossAttention : ICrossAttentionMemory, IDisposab
             bool[,] selected = Select(query, layer, batch);
             var targets = Enumerable.Range(0, _shards.Length).Where(s => Enumerable.Range(0, batch).Any(b => selected[b, s])).ToArray();
             var batchQuery = new QueryBatch(batch, heads, steps, dim, query.to_type(ScalarType.Float32).cpu().contiguous().data<float>().ToArray());
-            var partials = Task.WhenAll(targets.Select(s => _shards[s].AttendAsync(layer, batchQuery))).GetAwaiter().GetResult();
+            var partials = Task.WhenAll(targets.Select(s => AttendWithRetryAsync(_shards[s], layer, batchQuery))).GetAwaiter().GetResult();
             Interlocked.Add(ref _roundTrips, targets.Length);
             Interlocked.Add(ref _bytes, targets.Length * (batchQuery.Values.Length * 4L) + partials.Sum(p => (p.Output.Length + p.LogSumExp.Length) * 4L));
 
@@ -73,6 +73,35 @@ public sealed class DistributedCrossAttention : ICrossAttentionMemory, IDisposab
         finally
         {
             _clock.Stop();
+        }
+    }
+
+    /// <summary>Shard calls repeated after a failure (a silo died and the shard reactivated elsewhere).</summary>
+    public long Retries => Interlocked.Read(ref _retries);
+
+    /// <summary>How long a shard may stay unreachable before decoding gives up.</summary>
+    public static TimeSpan ShardOutageLimit { get; set; } = TimeSpan.FromSeconds(120);
+
+    private long _retries;
+
+    /// <summary>
+    /// Partial results are pure functions of the query and the shard, so a call lost with its silo is simply asked
+    /// again: the grain reactivates on a surviving silo and reloads the shard from Redis (or its document's silo).
+    /// </summary>
+    private async Task<PartialAttentionResult> AttendWithRetryAsync(IShardGrain shard, int layer, QueryBatch queries)
+    {
+        var deadline = DateTime.UtcNow + ShardOutageLimit;
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await shard.AttendAsync(layer, queries);
+            }
+            catch (Exception e) when (e is not ArgumentException && DateTime.UtcNow < deadline)
+            {
+                Interlocked.Increment(ref _retries);
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(2000, 200 * attempt)));
+            }
         }
     }
 

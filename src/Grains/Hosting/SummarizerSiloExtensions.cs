@@ -30,6 +30,9 @@ public static class SummarizerSiloExtensions
         Validate(options);
 
         var services = silo.Services;
+        // Failure-detection and messaging timeouts are deployment choices: Orleans:ClusterMembership and Orleans:Messaging.
+        services.Configure<Orleans.Configuration.ClusterMembershipOptions>(configuration.GetSection("Orleans:ClusterMembership"));
+        services.Configure<Orleans.Configuration.SiloMessagingOptions>(configuration.GetSection("Orleans:Messaging"));
         services.AddSingleton(Options.Create(options));
         services.AddSingleton(sp => new InferenceWorker(options.InferenceThreads, sp.GetRequiredService<ILogger<InferenceWorker>>()));
         services.AddSingleton<ModelHost>();
@@ -51,7 +54,16 @@ public static class SummarizerSiloExtensions
         }
 
         if (options.GrainStorage == "redis")
-            silo.AddRedisGrainStorage(StorageNames.Summarizer, o => o.ConfigurationOptions = ConfigurationOptions.Parse(options.RedisConnectionString!));
+        {
+            silo.Services.AddRedisGrainStorage(StorageNames.Summarizer, (OptionsBuilder<Orleans.Persistence.RedisStorageOptions> builder) =>
+                builder.Configure<IServiceProvider>((o, sp) =>
+                {
+                    o.ConfigurationOptions = ConfigurationOptions.Parse(options.RedisConnectionString!);
+                    // Orleans' own serializer for the [GenerateSerializer] state types: compact, versioned by [Id],
+                    // and no type names from the stored bytes are trusted (JSON with $type would be both brittle and riskier).
+                    o.GrainStorageSerializer = new Orleans.Storage.OrleansGrainStorageSerializer(sp.GetRequiredService<Orleans.Serialization.Serializer>());
+                }));
+        }
         else
             silo.AddMemoryGrainStorage(StorageNames.Summarizer);
 

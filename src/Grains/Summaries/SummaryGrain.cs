@@ -52,7 +52,12 @@ public sealed class SummaryGrain : Grain, ISummaryGrain
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         // A job persisted mid-flight lost its silo: pick it up again.
-        if (_state.State.Request is not null && !Job.IsFinished) StartRun();
+        if (_state.State.Request is not null && !Job.IsFinished)
+        {
+            _state.State.Job = Job with { Resumes = Job.Resumes + 1 };
+            _logger.LogWarning("Resuming job {Job} after losing its silo ({Tokens} tokens already published).", Job.JobId, Job.TokenIds.Count);
+            StartRun();
+        }
         return Task.CompletedTask;
     }
 
@@ -126,7 +131,7 @@ public sealed class SummaryGrain : Grain, ISummaryGrain
             var options = RequestOptionsMapper.ToModel(request.Options);
             var text = DocumentKeys.Normalize(request.Text);
             var documentKey = DocumentKeys.For(request.Tenant, DocumentKeys.ContentHash(text), model.Fingerprint);
-            await UpdateAsync(Job with { Status = SummaryStatus.Encoding, DocumentKey = documentKey });
+            await UpdateAsync(Job with { Status = SummaryStatus.Encoding, DocumentKey = documentKey, Silo = RuntimeIdentity });
 
             var encodeClock = Stopwatch.StartNew();
             var document = GrainFactory.GetGrain<IDocumentGrain>(documentKey);
@@ -161,7 +166,8 @@ public sealed class SummaryGrain : Grain, ISummaryGrain
             encodeClock.Stop();
             statistics = statistics with
             {
-                ShardCount = manifest.ShardCount, SourceTokens = manifest.SourceTokens, EncoderRuns = encoderRuns,
+                // Runs accumulate over resumes: a job picked up after a crash that re-encoded nothing adds nothing.
+                ShardCount = manifest.ShardCount, SourceTokens = manifest.SourceTokens, EncoderRuns = statistics.EncoderRuns + encoderRuns,
                 EncodeMs = encodeClock.Elapsed.TotalMilliseconds, DecodeMode = distributed ? "distributed" : "local",
             };
             await UpdateAsync(Job with { Status = SummaryStatus.Decoding, Statistics = statistics });
@@ -330,15 +336,18 @@ public sealed class SummaryGrain : Grain, ISummaryGrain
 
     private async Task PublishAsync(SummaryEvent e, bool force)
     {
-        var numbered = e with { Sequence = Job.LastSequence + 1 };
+        var numbered = e with { Sequence = Job.LastSequence + 1, TokenIds = e.TokenIds.ToArray() };
         _state.State.Events.Add(numbered);
         var job = Job with { LastSequence = numbered.Sequence };
-        if (e.Kind == SummaryEventKind.Delta) job = job with { Text = job.Text + e.Text, TokenIds = [.. job.TokenIds, .. e.TokenIds] };
+        if (e.Kind == SummaryEventKind.Delta) job = job with { Text = job.Text + e.Text, TokenIds = job.TokenIds.Concat(e.TokenIds).ToArray() };
         _state.State.Job = job;
+        // Write ahead: an event is stored before anyone can see it, so after a crash the job resumes exactly after
+        // the last event any subscriber received and a reconnecting client gets no duplicated or missing text.
+        // Only progress events may be persisted lazily: losing one repeats a progress bar update, not text.
+        if (force || e.Kind != SummaryEventKind.Progress || DateTime.UtcNow - _lastPersist >= PersistEvery) await PersistAsync();
         var changed = _changed;
         _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         changed.TrySetResult();
-        if (force || DateTime.UtcNow - _lastPersist >= PersistEvery) await PersistAsync();
     }
 
     private async Task UpdateAsync(SummaryJob job)

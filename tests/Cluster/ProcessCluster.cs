@@ -1,0 +1,84 @@
+using System.Diagnostics;
+using System.Reflection;
+using Summarizer.TestSupport;
+
+namespace Summarizer.Cluster.Tests;
+
+/// <summary>
+/// Three silo processes and a redis-server on loopback, started and stopped with <c>scripts/cluster.sh</c>, exactly
+/// as a newcomer would. Ports are chosen per run; every process is stopped on dispose.
+/// </summary>
+public sealed class ProcessCluster : IAsyncLifetime
+{
+    private static readonly Random Ports = new();
+
+    public string Dir { get; } = Path.Combine(Path.GetTempPath(), "summarizer-cluster-" + Guid.NewGuid().ToString("N")[..8]);
+
+    public int Silos => 3;
+
+    public int HttpBase { get; } = 40000 + Ports.Next(0, 200) * 10;
+
+    public int SiloBase { get; } = 44000 + Ports.Next(0, 200) * 10;
+
+    public int GatewayBase { get; } = 48000 + Ports.Next(0, 200) * 10;
+
+    public int RedisPort { get; } = RedisServer.FreePort();
+
+    public static string RepoRoot => Path.GetFullPath(Meta("RepoRoot"));
+
+    public HttpClient Http(int silo) => new() { BaseAddress = new Uri($"http://127.0.0.1:{HttpBase + silo}"), Timeout = TimeSpan.FromMinutes(5) };
+
+    /// <summary>Which silo (1-based) an Orleans silo identity such as <c>S127.0.0.1:44011:123</c> names.</summary>
+    public int SiloOf(string identity) => int.Parse(identity.Split(':')[1]) - SiloBase;
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(Dir);
+        await RunAsync("up");
+    }
+
+    public async Task DisposeAsync()
+    {
+        try { await RunAsync("down"); }
+        finally
+        {
+            try { Directory.Delete(Dir, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    /// <summary>Runs <c>scripts/cluster.sh</c> with this cluster's settings.</summary>
+    public async Task<string> RunAsync(params string[] args)
+    {
+        var psi = new ProcessStartInfo("bash", [Path.Combine(RepoRoot, "scripts", "cluster.sh"), .. args])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = RepoRoot,
+        };
+        psi.Environment["CLUSTER_DIR"] = Dir;
+        psi.Environment["SILOS"] = Silos.ToString();
+        psi.Environment["REDIS_PORT"] = RedisPort.ToString();
+        psi.Environment["HTTP_BASE"] = HttpBase.ToString();
+        psi.Environment["SILO_BASE"] = SiloBase.ToString();
+        psi.Environment["GATEWAY_BASE"] = GatewayBase.ToString();
+        psi.Environment["MODEL_DIR"] = TinyCheckpoint.Directory;
+        psi.Environment["CONFIGURATION"] = Meta("Configuration");
+        psi.Environment["SERVICE_ID"] = "cluster-test-" + Path.GetFileName(Dir);
+        using var process = Process.Start(psi)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        await process.WaitForExitAsync(timeout.Token);
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"cluster.sh {string.Join(' ', args)} failed ({process.ExitCode}): {await stderr} {await stdout}\n{Logs()}");
+        return await stdout;
+    }
+
+    /// <summary>The tail of every silo log, for failure messages.</summary>
+    public string Logs() => string.Join("\n", Directory.Exists(Path.Combine(Dir, "logs"))
+        ? Directory.GetFiles(Path.Combine(Dir, "logs")).Select(f => $"== {Path.GetFileName(f)}\n{string.Join("\n", File.ReadLines(f).TakeLast(15))}")
+        : []);
+
+    private static string Meta(string key) =>
+        typeof(ProcessCluster).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == key).Value!;
+}
