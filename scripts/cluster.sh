@@ -7,6 +7,8 @@
 #   scripts/cluster.sh down     stop everything this script started
 #   scripts/cluster.sh kill N   kill -9 silo N (to watch the cluster recover)
 #   scripts/cluster.sh start N  start silo N again (or a new one: N may exceed SILOS)
+#   scripts/cluster.sh stop N   stop silo N gracefully (SIGTERM)
+#   scripts/cluster.sh redis-stop | redis-start   stop (persisting) and restart Redis
 #
 # Settings (environment): CLUSTER_DIR (default .cluster), SILOS (3), REDIS_PORT (16390), HTTP_BASE (18080: silo i
 # serves 18080+i), SILO_BASE (21110), GATEWAY_BASE (31000), MODEL_DIR (default: a tiny random checkpoint in
@@ -83,6 +85,8 @@ case "${1:-}" in
     echo "cluster up: $silos silos, HTTP on 127.0.0.1:$((http_base + 1))..$((http_base + silos)), Redis on $redis_port"
     ;;
   start) ensure_built; start_redis; start_silo "$2"; wait_ready "$2" ;;
+  redis-stop) kill -TERM "$(cat "$dir/redis.pid")"; while kill -0 "$(cat "$dir/redis.pid")" 2>/dev/null; do sleep 0.1; done; rm -f "$dir/redis.pid"; echo "redis stopped" ;;
+  redis-start) start_redis; echo "redis started" ;;
   kill) kill -9 "$(cat "$dir/silo-$2.pid")" && rm -f "$dir/silo-$2.pid" && echo "killed silo $2" ;;
   stop) kill -TERM "$(cat "$dir/silo-$2.pid")" && while kill -0 "$(cat "$dir/silo-$2.pid")" 2>/dev/null; do sleep 0.2; done; rm -f "$dir/silo-$2.pid"; echo "stopped silo $2" ;;
   status)
@@ -103,5 +107,5 @@ case "${1:-}" in
     done
     echo "cluster down"
     ;;
-  *) sed -n '2,16p' "$0"; exit 2 ;;
+  *) sed -n '2,18p' "$0"; exit 2 ;;
 esac

@@ -95,6 +95,13 @@ public static class SummaryEndpoints
         string id;
         try { id = await client.SubmitAsync(text, options, SummarizerClient.DefaultTenant, http.RequestAborted); }
         catch (ArgumentException e) { return InvalidOptions(e); }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The job could not even be recorded (typically grain storage, i.e. Redis, is down): nothing was accepted.
+            http.Response.Headers.RetryAfter = "5";
+            return Problem(StatusCodes.Status503ServiceUnavailable, "Service unavailable",
+                "The job could not be recorded: " + e.Message.Split('\n')[0]);
+        }
 
         var links = new { self = $"/v1/summaries/{id}", events = $"/v1/summaries/{id}/events" };
         http.Response.Headers.Location = links.self;

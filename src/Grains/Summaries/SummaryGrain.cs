@@ -62,6 +62,19 @@ public sealed class SummaryGrain : Grain, ISummaryGrain
     }
 
     /// <inheritdoc />
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        // Leaving with a job unfinished (the silo is shutting down): its state is already persisted (write-ahead),
+        // so a call to this grain from here is forwarded to a new activation on a silo that stays, which resumes it.
+        if (_state.State.Request is not null && !Job.IsFinished)
+        {
+            _logger.LogInformation("Handing over job {Job} ({Reason}).", Job.JobId, reason.Description);
+            _ = GrainFactory.GetGrain<ISummaryGrain>(this.GetPrimaryKeyString()).GetAsync();
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
     public async Task<SummaryJob> StartAsync(SummaryRequest request)
     {
         if (_state.State.Request is not null) return Job;
