@@ -52,6 +52,24 @@ public sealed class SummaryGrain : Grain, ISummaryGrain
     }
 
     /// <inheritdoc />
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (reason.ReasonCode != DeactivationReasonCode.ShuttingDown || _run is null || _run.IsCompleted) return;
+        // The silo is leaving (scale-in, rolling update): let the running job finish within the deactivation budget.
+        // If it cannot, persist what was published; the job's next activation, on a remaining silo at the next call
+        // (a watcher reconnecting, a GET), regenerates silently and publishes only what follows.
+        try
+        {
+            await _run.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            _logger.LogWarning("Job {JobId} did not finish before its silo shut down; persisted for another silo to resume.", this.GetPrimaryKeyString());
+            await PersistAsync();
+        }
+    }
+
+    /// <inheritdoc />
     public async Task<SummaryJob> StartAsync(SummaryRequest request)
     {
         if (_state.State.Request is not null) return Job;
