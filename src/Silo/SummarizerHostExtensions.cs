@@ -27,6 +27,10 @@ public static class SummarizerHostExtensions
             });
             silo.AddSummarizer(config);
         });
+        // The host's shutdown budget: Orleans leaves membership gracefully and running jobs finish or persist within it.
+        // Kubernetes' terminationGracePeriodSeconds must exceed it (deploy/k8s sets 90 s against the default 60 s).
+        var shutdown = config.GetValue<int?>("Summarizer:ShutdownTimeoutSeconds") ?? new SummarizerOptions().ShutdownTimeoutSeconds;
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(shutdown));
         builder.Services.AddSummarizerClient();
         builder.Services.AddProblemDetails();
         builder.Services.AddHealthChecks().AddCheck<ReadinessCheck>("model-and-cluster", tags: ["ready"]);

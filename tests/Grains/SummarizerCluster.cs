@@ -21,18 +21,23 @@ public sealed class SummarizerCluster : IAsyncDisposable
     /// <summary>The client library over the cluster's client.</summary>
     public SummarizerClient Client { get; }
 
-    /// <summary>Starts <paramref name="silos"/> silos; <paramref name="configure"/> adjusts every silo's options.</summary>
-    public static async Task<SummarizerCluster> StartAsync(short silos = 2, Action<SummarizerOptions>? configure = null, string? serviceId = null)
+    /// <summary>
+    /// Starts <paramref name="silos"/> silos; <paramref name="configure"/> adjusts every silo's options,
+    /// <paramref name="configureSilo"/> one silo's by its name (<c>Primary</c>, <c>Secondary_1</c>, ...).
+    /// </summary>
+    public static async Task<SummarizerCluster> StartAsync(short silos = 2, Action<SummarizerOptions>? configure = null, string? serviceId = null,
+        Action<string, SummarizerOptions>? configureSilo = null)
     {
         var modelDir = TinyCheckpoint.Directory;
         var builder = new InProcessTestClusterBuilder(silos);
         // Clusters that share a service id share Redis keys (K/V and grain state), like a restarted deployment.
         if (serviceId is not null) builder.Options.ServiceId = serviceId;
-        builder.ConfigureSilo((_, silo) => silo.AddSummarizer(new ConfigurationBuilder().Build(), o =>
+        builder.ConfigureSilo((siloOptions, silo) => silo.AddSummarizer(new ConfigurationBuilder().Build(), o =>
         {
             o.ModelDirectory = modelDir;
             o.ShardLength = 128;
             configure?.Invoke(o);
+            configureSilo?.Invoke(siloOptions.SiloName, o);
         }, configureClustering: false));
         var cluster = builder.Build();
         await cluster.DeployAsync();

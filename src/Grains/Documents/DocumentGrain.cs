@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Summarizer.Contracts;
 using Summarizer.Grains.Hosting;
 using Summarizer.Grains.Inference;
+using Summarizer.Grains.Placement;
 using Summarizer.Grains.KvStore;
 using Summarizer.Model.Documents;
 using Summarizer.Model.KvCache;
@@ -13,8 +14,9 @@ namespace Summarizer.Grains.Documents;
 /// The grain of one document (key: tenant/content-hash/model-fingerprint). It tokenizes, shards and encodes the
 /// document once, on the silo's inference threads, stores every shard through the <see cref="ShardRepository"/>,
 /// and persists the manifest. Calls are not interleaved, so five simultaneous submissions of one document queue
-/// behind the first and find it encoded.
+/// behind the first and find it encoded. Placed only on silos whose role can encode (<see cref="EncoderPlacementAttribute"/>).
 /// </summary>
+[EncoderPlacement]
 public sealed class DocumentGrain : Grain, IDocumentGrain
 {
     private readonly IPersistentState<DocumentState> _state;

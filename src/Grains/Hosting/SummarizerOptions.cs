@@ -73,6 +73,21 @@ public sealed class SummarizerOptions
     /// <summary>Address advertised to other silos (a pod's IP on Kubernetes); loopback when unset.</summary>
     public string? AdvertisedAddress { get; set; }
 
+    /// <summary>
+    /// This silo's role: <c>all</c> (default), <c>encoder</c> (GPU silos) or <c>decoder</c>. Published as Orleans silo
+    /// metadata; document (encoder) grains are placed only on <c>all</c> and <c>encoder</c> silos.
+    /// </summary>
+    public string Role { get; set; } = "all";
+
+    /// <summary>
+    /// Seconds the host gives a graceful shutdown (running jobs finish or are persisted for another silo, then the silo
+    /// leaves membership). Keep it shorter than the pod's <c>terminationGracePeriodSeconds</c>.
+    /// </summary>
+    public int ShutdownTimeoutSeconds { get; set; } = 60;
+
+    /// <summary>Orleans silo name (the pod name on Kubernetes); Orleans picks one when unset.</summary>
+    public string? SiloName { get; set; }
+
     /// <summary>Largest Redis value a shard blob is split into.</summary>
     public int RedisBlockBytes { get; set; } = 4 << 20;
 }

@@ -4,8 +4,11 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Placement;
+using Orleans.Runtime.MembershipService.SiloMetadata;
 using StackExchange.Redis;
 using Summarizer.Grains.Inference;
+using Summarizer.Grains.Placement;
 using Summarizer.Grains.KvStore;
 
 namespace Summarizer.Grains.Hosting;
@@ -34,6 +37,10 @@ public static class SummarizerSiloExtensions
         services.Configure<Orleans.Configuration.ClusterMembershipOptions>(configuration.GetSection("Orleans:ClusterMembership"));
         services.Configure<Orleans.Configuration.SiloMessagingOptions>(configuration.GetSection("Orleans:Messaging"));
         services.AddSingleton(Options.Create(options));
+        // The role travels as silo metadata, which every silo caches for the others; the encoder placement filter
+        // reads it to keep document grains on silos that can encode (GPU silos in the gpu overlay).
+        silo.UseSiloMetadata(new Dictionary<string, string> { [SiloRoles.MetadataKey] = options.Role });
+        services.AddPlacementFilter<EncoderPlacementFilterStrategy, EncoderPlacementFilterDirector>(ServiceLifetime.Singleton);
         services.AddSingleton(sp => new InferenceWorker(options.InferenceThreads, sp.GetRequiredService<ILogger<InferenceWorker>>()));
         services.AddSingleton<ModelHost>();
         services.AddSingleton(sp => new MemoryShardCache(options.MemoryBudgetBytes, sp.GetRequiredService<ILogger<MemoryShardCache>>()));
@@ -67,6 +74,8 @@ public static class SummarizerSiloExtensions
         else
             silo.AddMemoryGrainStorage(StorageNames.Summarizer);
 
+        if (!string.IsNullOrWhiteSpace(options.SiloName)) silo.Configure<Orleans.Configuration.SiloOptions>(o => o.SiloName = options.SiloName);
+
         if (!configureClustering) return silo;
         if (options.Clustering == "redis")
         {
@@ -97,6 +106,8 @@ public static class SummarizerSiloExtensions
         Require(o.Clustering is "localhost" or "redis", nameof(o.Clustering), $"must be 'localhost' or 'redis', not '{o.Clustering}'.");
         Require(o.ShardFormat is "kv" or "hidden", nameof(o.ShardFormat), $"must be 'kv' or 'hidden', not '{o.ShardFormat}'.");
         Require(o.Device == "cpu" || o.Device.StartsWith("cuda", StringComparison.Ordinal), nameof(o.Device), $"must be 'cpu', 'cuda' or 'cuda:N', not '{o.Device}'.");
+        Require(SiloRoles.IsKnown(o.Role), nameof(o.Role), $"must be 'all', 'encoder' or 'decoder', not '{o.Role}'.");
+        Require(o.ShutdownTimeoutSeconds >= 1, nameof(o.ShutdownTimeoutSeconds), "must be at least 1.");
         Require(o.InferenceThreads >= 1, nameof(o.InferenceThreads), "must be at least 1.");
         Require(o.MemoryBudgetBytes >= 1, nameof(o.MemoryBudgetBytes), "must be positive.");
         Require(o.MaxDocumentTokens >= 1, nameof(o.MaxDocumentTokens), "must be positive.");

@@ -61,17 +61,26 @@ public sealed class SummaryGrain : Grain, ISummaryGrain
         return Task.CompletedTask;
     }
 
+
     /// <inheritdoc />
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        // Leaving with a job unfinished (the silo is shutting down): its state is already persisted (write-ahead),
-        // so a call to this grain from here is forwarded to a new activation on a silo that stays, which resumes it.
-        if (_state.State.Request is not null && !Job.IsFinished)
+        if (reason.ReasonCode != DeactivationReasonCode.ShuttingDown || _run is null || _run.IsCompleted) return;
+        // The silo is leaving (scale-in, rolling update): let the running job finish within the deactivation budget.
+        // If it cannot, persist what was published; the job's next activation, on a remaining silo at the next call
+        // (a watcher reconnecting, a GET), regenerates silently and publishes only what follows.
+        try
         {
-            _logger.LogInformation("Handing over job {Job} ({Reason}).", Job.JobId, reason.Description);
+            await _run.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            _logger.LogWarning("Job {JobId} did not finish before its silo shut down; persisted for another silo to resume.", this.GetPrimaryKeyString());
+            await PersistAsync();
+            // A call to this grain from here is forwarded to a new activation on a silo that stays, which resumes
+            // the job even if no client is watching.
             _ = GrainFactory.GetGrain<ISummaryGrain>(this.GetPrimaryKeyString()).GetAsync();
         }
-        return Task.CompletedTask;
     }
 
     /// <inheritdoc />

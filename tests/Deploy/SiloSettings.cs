@@ -1,0 +1,18 @@
+using Summarizer.Grains.Hosting;
+
+namespace Summarizer.Deploy.Tests;
+
+/// <summary>The environment variable names the silo process reads (its configuration keys), derived from the code.</summary>
+internal static class SiloSettings
+{
+    /// <summary>Pod identity variables the manifests define only to expand into settings with <c>$(NAME)</c>.</summary>
+    public static readonly string[] PodIdentity = ["POD_NAME", "POD_IP"];
+
+    /// <summary>Every name the silo reads: <c>Summarizer__{Option}</c>, the Orleans ids and the HTTP URLs.</summary>
+    public static IReadOnlySet<string> Names { get; } = typeof(SummarizerOptions).GetProperties()
+        .Select(p => $"{SummarizerOptions.Section}__{p.Name}")
+        // Read by the host (SummarizerHostExtensions), not bound into SummarizerOptions.
+        .Append("Summarizer__MaxRequestBytes")
+        .Concat(["ORLEANS_CLUSTER_ID", "ORLEANS_SERVICE_ID", "ASPNETCORE_URLS"])
+        .ToHashSet(StringComparer.Ordinal);
+}
