@@ -126,6 +126,9 @@ internal sealed class BartAttention : IDisposable
     }
 
     /// <summary>Plain softmax attention; <paramref name="additiveMask"/> broadcasts to <c>[batch, heads, q, k]</c>.</summary>
+    public static Tensor Attend(Tensor query, (Tensor Keys, Tensor Values) kv, Tensor? additiveMask) => Attend(query, kv.Keys, kv.Values, additiveMask);
+
+    /// <summary>Plain softmax attention; <paramref name="additiveMask"/> broadcasts to <c>[batch, heads, q, k]</c>.</summary>
     public static Tensor Attend(Tensor query, Tensor keys, Tensor values, Tensor? additiveMask)
     {
         var scores = query.matmul(keys.transpose(-1, -2));
@@ -140,6 +143,16 @@ internal sealed class BartAttention : IDisposable
         _v.Dispose();
         _out.Dispose();
     }
+}
+
+/// <summary>
+/// A residual block with its layer norm: after the residual sum (post-norm, BART) or on the block's input
+/// (pre-norm, mBART and PEGASUS), as <c>normalize_before</c> says.
+/// </summary>
+internal static class SubLayer
+{
+    public static Tensor Apply(Tensor hidden, LayerNorm norm, bool preNorm, Func<Tensor, Tensor> block) =>
+        preNorm ? hidden + block(norm.Forward(hidden)) : norm.Forward(hidden + block(hidden));
 }
 
 /// <summary>Self-attention then feed-forward, post-norm (BART) or pre-norm (mBART, PEGASUS).</summary>
@@ -164,18 +177,9 @@ internal sealed class EncoderLayer : IDisposable
 
     public Tensor Forward(Tensor hidden, Tensor? paddingMask)
     {
-        var residual = hidden;
-        if (_preNorm) hidden = _selfAttentionNorm.Forward(hidden);
-        var q = _selfAttention.ProjectQuery(hidden);
-        var (k, v) = _selfAttention.ProjectKeyValues(hidden);
-        hidden = residual + _selfAttention.Output(BartAttention.Attend(q, k, v, paddingMask));
-        if (!_preNorm) hidden = _selfAttentionNorm.Forward(hidden);
-
-        residual = hidden;
-        if (_preNorm) hidden = _finalNorm.Forward(hidden);
-        hidden = residual + _fc2.Forward(_activation(_fc1.Forward(hidden)));
-        if (!_preNorm) hidden = _finalNorm.Forward(hidden);
-        return hidden;
+        hidden = SubLayer.Apply(hidden, _selfAttentionNorm, _preNorm, h =>
+            _selfAttention.Output(BartAttention.Attend(_selfAttention.ProjectQuery(h), _selfAttention.ProjectKeyValues(h), paddingMask)));
+        return SubLayer.Apply(hidden, _finalNorm, _preNorm, h => _fc2.Forward(_activation(_fc1.Forward(h))));
     }
 
     public void Dispose()
@@ -215,25 +219,13 @@ internal sealed class DecoderLayer : IDisposable
 
     public Tensor Forward(Tensor hidden, Tensor? causalMask, SelfAttentionCache cache, int layer, ICrossAttentionMemory memory)
     {
-        var residual = hidden;
-        if (_preNorm) hidden = _selfAttentionNorm.Forward(hidden);
-        var q = _selfAttention.ProjectQuery(hidden);
-        var (k, v) = _selfAttention.ProjectKeyValues(hidden);
-        (k, v) = cache.Append(layer, k, v);
-        hidden = residual + _selfAttention.Output(BartAttention.Attend(q, k, v, causalMask));
-        if (!_preNorm) hidden = _selfAttentionNorm.Forward(hidden);
-
-        residual = hidden;
-        if (_preNorm) hidden = _crossAttentionNorm.Forward(hidden);
-        var crossQuery = CrossAttention.ProjectQuery(hidden);
-        hidden = residual + CrossAttention.Output(memory.Attend(layer, crossQuery));
-        if (!_preNorm) hidden = _crossAttentionNorm.Forward(hidden);
-
-        residual = hidden;
-        if (_preNorm) hidden = _finalNorm.Forward(hidden);
-        hidden = residual + _fc2.Forward(_activation(_fc1.Forward(hidden)));
-        if (!_preNorm) hidden = _finalNorm.Forward(hidden);
-        return hidden;
+        hidden = SubLayer.Apply(hidden, _selfAttentionNorm, _preNorm, h =>
+        {
+            var (k, v) = _selfAttention.ProjectKeyValues(h);
+            return _selfAttention.Output(BartAttention.Attend(_selfAttention.ProjectQuery(h), cache.Append(layer, k, v), causalMask));
+        });
+        hidden = SubLayer.Apply(hidden, _crossAttentionNorm, _preNorm, h => CrossAttention.Output(memory.Attend(layer, CrossAttention.ProjectQuery(h))));
+        return SubLayer.Apply(hidden, _finalNorm, _preNorm, h => _fc2.Forward(_activation(_fc1.Forward(h))));
     }
 
     public void Dispose()
