@@ -1,4 +1,5 @@
 using System.Net;
+using Summarizer.TestSupport;
 
 namespace Summarizer.Silo.Tests;
 
@@ -38,5 +39,27 @@ public sealed class HealthTests(SiloAppFixture fixture)
         Assert.Equal(HttpStatusCode.ServiceUnavailable, await ReadinessAsync(broken.Http, HttpStatusCode.ServiceUnavailable));
         using var live = await broken.Http.GetAsync("/health/live");
         Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+    }
+
+    [Fact]
+    public async Task SiloWithACorruptSafetensorsFileRefusesToBecomeReady()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "summarizer-corrupt-model-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        try
+        {
+            foreach (var file in Directory.GetFiles(TinyCheckpoint.Directory)) File.Copy(file, Path.Combine(dir, Path.GetFileName(file)));
+            var weights = Path.Combine(dir, "model.safetensors");
+            var bytes = File.ReadAllBytes(weights);
+            File.WriteAllBytes(weights, bytes.AsSpan(0, bytes.Length / 2).ToArray()); // truncated: tensors run past the end
+
+            await using var broken = await SiloApp.StartAsync(dir);
+
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, await ReadinessAsync(broken.Http, HttpStatusCode.ServiceUnavailable));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 }
