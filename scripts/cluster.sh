@@ -54,7 +54,7 @@ start_silo() {
   Summarizer__ModelDirectory=${MODEL_DIR:-$dir/model} \
   Summarizer__Clustering=redis Summarizer__GrainStorage=redis Summarizer__KvStore=redis \
   Summarizer__RedisConnectionString="127.0.0.1:$redis_port,abortConnect=false,connectTimeout=2000" \
-  Summarizer__AdvertisedAddress=127.0.0.1 \
+  Summarizer__AdvertisedAddress=127.0.0.1 Summarizer__Api__AllowAnonymous=${ALLOW_ANONYMOUS:-true} \
   Summarizer__SiloPort=$((silo_base + i)) Summarizer__GatewayPort=$((gateway_base + i)) \
   Summarizer__ShardLength=${SHARD_LENGTH:-256} \
   Orleans__ClusterMembership__ProbeTimeout=00:00:02 Orleans__ClusterMembership__NumMissedProbesLimit=2 \

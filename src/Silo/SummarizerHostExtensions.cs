@@ -32,6 +32,26 @@ public static class SummarizerHostExtensions
         var shutdown = config.GetValue<int?>("Summarizer:ShutdownTimeoutSeconds") ?? new SummarizerOptions().ShutdownTimeoutSeconds;
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(shutdown));
         builder.Services.AddSummarizerClient();
+        builder.Services.Configure<Security.ApiAccessOptions>(config.GetSection(Security.ApiAccessOptions.Section));
+        builder.Services.AddSingleton<Security.TenantResolver>();
+        builder.Services.AddRateLimiter(o =>
+        {
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.OnRejected = async (context, token) =>
+            {
+                context.HttpContext.Response.Headers.RetryAfter = "60";
+                await Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests",
+                    detail: "This tenant's request rate limit is exhausted; retry after the number of seconds in Retry-After.")
+                    .ExecuteAsync(context.HttpContext);
+            };
+            // One fixed window per tenant: a noisy tenant cannot starve the others.
+            o.AddPolicy("per-tenant", http =>
+            {
+                int limit = http.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<Security.ApiAccessOptions>>().Value.RequestsPerMinute;
+                return System.Threading.RateLimiting.RateLimitPartition.GetFixedWindowLimiter(Security.TenantResolver.TenantOf(http),
+                    _ => new System.Threading.RateLimiting.FixedWindowRateLimiterOptions { PermitLimit = limit, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 });
+            });
+        });
         builder.Services.AddProblemDetails();
         builder.Services.AddHealthChecks().AddCheck<ReadinessCheck>("model-and-cluster", tags: ["ready"]);
         long maxBytes = config.GetValue<long?>("Summarizer:MaxRequestBytes") ?? DefaultMaxRequestBytes;

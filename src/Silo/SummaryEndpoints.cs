@@ -30,7 +30,10 @@ public static class SummaryEndpoints
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        var v1 = app.MapGroup("/v1/summaries");
+        var tenants = app.Services.GetRequiredService<Security.TenantResolver>();
+        app.Use((http, next) => tenants.InvokeAsync(http, next));
+        app.UseRateLimiter();
+        var v1 = app.MapGroup("/v1/summaries").RequireRateLimiting("per-tenant");
         v1.MapPost("", SubmitAsync);
         v1.MapGet("{id}", GetAsync);
         v1.MapGet("{id}/events", EventsAsync);
@@ -93,7 +96,7 @@ public static class SummaryEndpoints
         catch (ArgumentException e) { return InvalidOptions(e); }
 
         string id;
-        try { id = await client.SubmitAsync(text, options, SummarizerClient.DefaultTenant, http.RequestAborted); }
+        try { id = await client.SubmitAsync(text, options, Security.TenantResolver.TenantOf(http), http.RequestAborted); }
         catch (ArgumentException e) { return InvalidOptions(e); }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -108,21 +111,28 @@ public static class SummaryEndpoints
         return Results.Json(new { id, status = SummaryStatus.Queued, links }, Json, statusCode: StatusCodes.Status202Accepted);
     }
 
-    private static async Task<IResult> GetAsync(string id, SummarizerClient client)
+    /// <summary>The job if it exists and belongs to the caller's tenant; another tenant's job is as unknown as a missing one.</summary>
+    private static async Task<SummaryJob?> OwnJobAsync(string id, HttpContext http, SummarizerClient client)
     {
         var job = await client.GetAsync(id);
+        return job is not null && job.Tenant == Security.TenantResolver.TenantOf(http) ? job : null;
+    }
+
+    private static async Task<IResult> GetAsync(string id, HttpContext http, SummarizerClient client)
+    {
+        var job = await OwnJobAsync(id, http, client);
         return job is null ? NotFound(id) : Results.Json(job, Json);
     }
 
-    private static async Task<IResult> CancelAsync(string id, SummarizerClient client)
+    private static async Task<IResult> CancelAsync(string id, HttpContext http, SummarizerClient client)
     {
-        var job = await client.CancelAsync(id);
-        return job is null ? NotFound(id) : Results.Json(job, Json);
+        if (await OwnJobAsync(id, http, client) is null) return NotFound(id);
+        return Results.Json(await client.CancelAsync(id), Json);
     }
 
     private static async Task EventsAsync(string id, HttpContext http, SummarizerClient client)
     {
-        if (await client.GetAsync(id) is null)
+        if (await OwnJobAsync(id, http, client) is null)
         {
             await NotFound(id).ExecuteAsync(http);
             return;

@@ -42,6 +42,7 @@ internal sealed class SiloProcess : IAsyncDisposable
         info.ArgumentList.Add("--urls");
         info.ArgumentList.Add(url);
         info.Environment["Summarizer__ModelDirectory"] = modelDirectory;
+        info.Environment["Summarizer__Api__AllowAnonymous"] = "true";
         info.Environment["Summarizer__SiloPort"] = RedisServer.FreePort().ToString();
         info.Environment["Summarizer__GatewayPort"] = RedisServer.FreePort().ToString();
 

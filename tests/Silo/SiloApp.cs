@@ -29,11 +29,14 @@ public sealed class SiloApp : IAsyncDisposable
     public HttpClient Http { get; }
 
     /// <summary>Starts a silo over <paramref name="modelDirectory"/> with 128-token shards.</summary>
-    public static async Task<SiloApp> StartAsync(string modelDirectory, long maxRequestBytes = 256 << 10)
+    public static async Task<SiloApp> StartAsync(string modelDirectory, long maxRequestBytes = 256 << 10, params string[] extraArgs)
     {
         int httpPort = RedisServer.FreePort();
+        // Anonymous access is for the functional tests; the security tests pass keys and turn it off.
+        var access = extraArgs.Length > 0 ? extraArgs : ["--Summarizer:Api:AllowAnonymous=true"];
         var app = SummarizerApp.Build(
         [
+            .. access,
             $"--urls=http://127.0.0.1:{httpPort}",
             $"--Summarizer:ModelDirectory={modelDirectory}",
             "--Summarizer:ShardLength=128",

@@ -25,15 +25,23 @@ internal sealed class GatewayBackend : ISummaryBackend
     // No client timeout: a long document's stream legitimately stays open for minutes; Ctrl+C cancels it.
     private readonly HttpClient _http = new() { Timeout = Timeout.InfiniteTimeSpan };
 
-    private GatewayBackend(Uri baseAddress) => _baseAddress = baseAddress;
+    private GatewayBackend(Uri baseAddress, string? apiKey)
+    {
+        _baseAddress = baseAddress;
+        if (!string.IsNullOrEmpty(apiKey))
+            _http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", apiKey);
+    }
 
-    /// <summary>A backend for <paramref name="url"/>, which must be an absolute http(s) URL.</summary>
+    /// <summary>
+    /// A backend for <paramref name="url"/>, which must be an absolute http(s) URL, authenticating with the API key in
+    /// <c>SUMMARIZER_API_KEY</c> when set (an environment variable, so the key never shows in a process list).
+    /// </summary>
     public static GatewayBackend Create(string url)
     {
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
             throw new CliException($"--gateway must be an absolute http(s) URL such as http://127.0.0.1:8080; got '{url}'.");
         // A trailing slash makes relative paths append to a base path (a gateway behind a path prefix).
-        return new GatewayBackend(new Uri(uri.AbsoluteUri.TrimEnd('/') + "/"));
+        return new GatewayBackend(new Uri(uri.AbsoluteUri.TrimEnd('/') + "/"), Environment.GetEnvironmentVariable("SUMMARIZER_API_KEY"));
     }
 
     /// <inheritdoc />
