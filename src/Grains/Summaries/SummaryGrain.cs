@@ -61,7 +61,6 @@ public sealed class SummaryGrain : Grain, ISummaryGrain
         return Task.CompletedTask;
     }
 
-
     /// <inheritdoc />
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
@@ -98,7 +97,16 @@ public sealed class SummaryGrain : Grain, ISummaryGrain
             Options = request.Options,
             CreatedAt = DateTimeOffset.UtcNow,
         };
-        await _state.WriteStateAsync();
+        try
+        {
+            await _state.WriteStateAsync();
+        }
+        catch
+        {
+            // Not recorded means not accepted: forget it, so this activation never claims a job that does not exist.
+            _state.State = new SummaryState();
+            throw;
+        }
         StartRun();
         return Job;
     }
