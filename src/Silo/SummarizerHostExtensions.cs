@@ -55,7 +55,14 @@ public static class SummarizerHostExtensions
         builder.Services.AddProblemDetails();
         builder.Services.AddHealthChecks().AddCheck<ReadinessCheck>("model-and-cluster", tags: ["ready"]);
         long maxBytes = config.GetValue<long?>("Summarizer:MaxRequestBytes") ?? DefaultMaxRequestBytes;
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = maxBytes);
+        // Slow-loris uploads: a body that trickles in below this rate (after a short grace) is cut off by Kestrel.
+        double minRate = config.GetValue<double?>("Summarizer:MinUploadBytesPerSecond") ?? 240;
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = maxBytes;
+            k.Limits.MinRequestBodyDataRate = new Microsoft.AspNetCore.Server.Kestrel.Core.MinDataRate(minRate, TimeSpan.FromSeconds(5));
+            k.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(15);
+        });
         builder.Services.Configure<FormOptions>(o => o.MultipartBodyLengthLimit = maxBytes);
         return builder;
     }
