@@ -1,0 +1,3 @@
+using Summarizer.Bench;
+
+return BenchRunner.Run(args);
