@@ -18,32 +18,24 @@ public static class PartialAttention
     /// </summary>
     public static (Tensor Output, Tensor LogSumExp) Compute(Tensor query, Tensor keys, Tensor values, Tensor? validKeys)
     {
-        // [b,h,t,d] x [s,h,l,d] -> [b,h,t,s,l]
-        var scores = einsum("bhtd,shld->bhtsl", query, keys);
+        // Batched matmuls in [b, s, h, t, *] layout (einsum on CPU would permute the whole K/V every call):
+        // [b,1,h,t,d] x [1,s,h,d,l] -> [b,s,h,t,l].
+        var scores = query.unsqueeze(1).matmul(keys.unsqueeze(0).transpose(-1, -2));
         if (validKeys is not null)
-            scores = scores.masked_fill(validKeys.logical_not(), double.NegativeInfinity); // [s,l] broadcasts over b,h,t
-        return Normalize(scores, values, "bhtsl,shld->bhtsd");
+            scores = scores.masked_fill(validKeys.logical_not().unsqueeze(1).unsqueeze(1).unsqueeze(0), double.NegativeInfinity);
+        var (output, lse) = Normalize(scores, values.unsqueeze(0));
+        // Partials leave in [b, h, t, s, *] so the shard axis is the one merged.
+        return (output.permute(0, 2, 3, 1, 4), lse.permute(0, 2, 3, 1));
     }
 
-    /// <summary>
-    /// As <see cref="Compute"/>, but each batch row attends its own selection of shards:
-    /// keys and values <c>[batch, k, heads, len, headDim]</c>, <paramref name="validKeys"/> <c>[batch, k, len]</c>.
-    /// </summary>
-    public static (Tensor Output, Tensor LogSumExp) ComputeSelected(Tensor query, Tensor keys, Tensor values, Tensor? validKeys)
-    {
-        var scores = einsum("bhtd,bkhld->bhtkl", query, keys);
-        if (validKeys is not null)
-            scores = scores.masked_fill(validKeys.logical_not().unsqueeze(1).unsqueeze(1), double.NegativeInfinity);
-        return Normalize(scores, values, "bhtkl,bkhld->bhtkd");
-    }
-
-    private static (Tensor Output, Tensor LogSumExp) Normalize(Tensor scores, Tensor values, string contraction)
+    /// <summary>Softmax-weighted values and log-sum-exp over the last axis of <paramref name="scores"/>.</summary>
+    private static (Tensor Output, Tensor LogSumExp) Normalize(Tensor scores, Tensor values)
     {
         var lse = scores.logsumexp(-1, keepdim: true);
         // A fully masked shard has lse = -inf; exp(-inf - -inf) would be NaN, so give it zero weight explicitly.
         var finite = lse.isfinite();
         var weights = (scores - lse.where(finite, zeros_like(lse))).exp().where(finite, zeros_like(scores));
-        return (einsum(contraction, weights, values), lse.squeeze(-1));
+        return (weights.matmul(values), lse.squeeze(-1));
     }
 
     /// <summary>

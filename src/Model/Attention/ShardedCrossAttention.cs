@@ -58,13 +58,23 @@ public sealed class ShardedCrossAttention : ICrossAttentionMemory, IDisposable
 
         int k = Mode.TopK!.Value;
         var scores = ShardScore.Compute(query, memory.MeanKeys, memory.LogLengths);   // [b, s]
-        var chosen = scores.topk(k, dim: 1).indexes.flatten();                         // [b*k]
         long batch = query.shape[0];
-        var keys = memory.Keys.index_select(0, chosen).unflatten(0, [batch, k]);
-        var values = memory.Values.index_select(0, chosen).unflatten(0, [batch, k]);
-        var valid = memory.Valid.index_select(0, chosen).unflatten(0, [batch, k]);
-        var (selected, selectedLse) = PartialAttention.ComputeSelected(query, keys, values, valid);
-        return PartialAttention.Merge(selected, selectedLse).Output;
+        var chosen = scores.topk(k, dim: 1).indexes.cpu().contiguous().data<long>().ToArray();
+        // Attend the union of the rows' choices through views of the stacked K/V (no copies), then hide from each
+        // row the shards it did not choose.
+        var union = chosen.Distinct().Order().ToArray();
+        var outputs = new Tensor[union.Length];
+        var lses = new Tensor[union.Length];
+        var hidden = new bool[batch * union.Length];
+        for (int u = 0; u < union.Length; u++)
+        {
+            long shard = union[u];
+            (outputs[u], lses[u]) = PartialAttention.Compute(query, memory.Keys.narrow(0, shard, 1), memory.Values.narrow(0, shard, 1), memory.Valid.narrow(0, shard, 1));
+            for (long b = 0; b < batch; b++)
+                hidden[b * union.Length + u] = !chosen.AsSpan((int)(b * k), k).Contains(shard);
+        }
+        var selectedLse = cat(lses, 3).masked_fill(tensor(hidden, [batch, 1, 1, union.Length]).to(query.device), double.NegativeInfinity);
+        return PartialAttention.Merge(cat(outputs, 3), selectedLse).Output;
     }
 
     private static Tensor Pad(Tensor t, long length) =>
