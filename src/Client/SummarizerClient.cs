@@ -39,13 +39,46 @@ public sealed class SummarizerClient
     /// decided, then one Done (whole summary and statistics) or Error. Subscribing late or again replays what was
     /// already published, so a reconnecting client passes the last sequence it saw and gets no duplicates.
     /// </summary>
+    /// <remarks>
+    /// A job's grain may move to the silo holding its document; its watch then ends without a terminal event and
+    /// this stream resubscribes from the last sequence seen, so callers see one uninterrupted sequence.
+    /// </remarks>
     public async IAsyncEnumerable<SummaryEvent> StreamAsync(string jobId, long afterSequence = 0, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        await foreach (var e in _grains.GetGrain<ISummaryGrain>(jobId).WatchAsync(afterSequence).WithCancellation(cancellationToken))
+        var job = _grains.GetGrain<ISummaryGrain>(jobId);
+        for (int quietWatches = 0; ; )
         {
-            yield return e;
-            if (e.IsTerminal) yield break;
+            bool any = false;
+            var watch = job.WatchAsync(afterSequence).WithCancellation(cancellationToken).GetAsyncEnumerator();
+            try
+            {
+                while (await NextAsync(watch))
+                {
+                    var e = watch.Current;
+                    any = true;
+                    yield return e;
+                    afterSequence = e.Sequence;
+                    if (e.IsTerminal) yield break;
+                }
+            }
+            finally
+            {
+                try { await watch.DisposeAsync(); }
+                catch (EnumerationAbortedException) { }
+            }
+            // An unknown job ends its watch at once with nothing: stop rather than spin.
+            if (!any && await job.GetAsync().WaitAsync(cancellationToken) is null) yield break;
+            quietWatches = any ? 0 : quietWatches + 1;
+            if (quietWatches > 0) await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(1000, 50 * quietWatches)), cancellationToken);
         }
+    }
+
+    // The grain that served the watch moved (or was deactivated) between two reads: treated as the end of that
+    // watch, after which the caller resubscribes from its last sequence.
+    private static async ValueTask<bool> NextAsync(ConfiguredCancelableAsyncEnumerable<SummaryEvent>.Enumerator watch)
+    {
+        try { return await watch.MoveNextAsync(); }
+        catch (EnumerationAbortedException) { return false; }
     }
 
     /// <summary>The job's snapshot, or null for an unknown job id.</summary>

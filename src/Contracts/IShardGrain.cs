@@ -1,3 +1,5 @@
+using Orleans.Runtime;
+
 namespace Summarizer.Contracts;
 
 /// <summary>
@@ -34,11 +36,12 @@ public sealed record PartialAttentionResult(
 
 /// <summary>
 /// What sparse selection needs from a shard without its K/V: per decoder layer, the mean key per head
-/// (<c>heads × headDim</c>) and the log of the shard's length.
+/// (<c>heads × headDim</c>) and the log of the shard's length; and where the shard is held.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("summarizer.ShardKeySummary")]
 public sealed record ShardKeySummary(
     [property: Id(0)] int Index,
     [property: Id(1)] IReadOnlyList<float[]> MeanKeys,
     [property: Id(2)] float LogLength,
-    [property: Id(3)] string Silo);
+    [property: Id(3)] string Silo,
+    [property: Id(4)] SiloAddress? Address = null);

@@ -46,6 +46,9 @@ public sealed record SummaryJob
     /// <summary>How many times the job was resumed after its silo was lost.</summary>
     [Id(13)] public int Resumes { get; init; }
 
+    /// <summary>Times the job's decoder moved to the silo holding most of its document (live migration).</summary>
+    [Id(14)] public int Migrations { get; init; }
+
     /// <summary>Whether the job has reached a final status.</summary>
     public bool IsFinished => Status is SummaryStatus.Completed or SummaryStatus.Failed or SummaryStatus.Cancelled;
 }

@@ -42,4 +42,7 @@ public sealed record SummaryStatistics
 
     /// <summary>Silos that served this job's shard grains (distributed mode).</summary>
     [Id(12)] public int ShardSilos { get; init; }
+
+    /// <summary>Share of the document's shards held on the decoder's own silo when decoding started (0–1).</summary>
+    [Id(13)] public double LocalShardShare { get; init; }
 }

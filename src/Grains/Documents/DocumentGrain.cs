@@ -54,7 +54,7 @@ public sealed class DocumentGrain : Grain, IDocumentGrain
     public async Task<EncodeOutcome> EnsureEncodedAsync(DocumentSource source)
     {
         var manifest = _state.State.Manifest;
-        if (manifest.Status == DocumentStatus.Encoded) return new EncodeOutcome(manifest, 0);
+        if (manifest.Status == DocumentStatus.Encoded) return new EncodeOutcome(manifest, 0, GrainContext.Address.SiloAddress);
 
         var text = DocumentKeys.Normalize(source.Text);
         var key = ShardKey.For(Key, 0);
@@ -96,7 +96,7 @@ public sealed class DocumentGrain : Grain, IDocumentGrain
             };
             await _state.WriteStateAsync();
             _logger.LogInformation("Encoded document {Document}: {Tokens} tokens in {Shards} shards.", Key, ids.Count, windows.Count);
-            return new EncodeOutcome(_state.State.Manifest, windows.Count);
+            return new EncodeOutcome(_state.State.Manifest, windows.Count, GrainContext.Address.SiloAddress);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -27,6 +27,19 @@ public sealed class SummarizerOptions
     /// <summary>Dedicated inference threads per silo.</summary>
     public int InferenceThreads { get; set; } = 1;
 
+    /// <summary>
+    /// Threads per silo that answer shard grains (partial attention, loading shards); separate from the inference
+    /// threads so a decoder waiting on shards can never hold up the shards themselves.
+    /// </summary>
+    public int ShardAttentionThreads { get; set; } = 1;
+
+    /// <summary>
+    /// Move a job's decoder, once its document is encoded, to the silo holding most of the document: the document
+    /// grain's silo in local mode (its memory holds the fresh shards), the silo with the most shard grains in
+    /// distributed mode. Uses Orleans live grain migration; watchers follow without losing events.
+    /// </summary>
+    public bool PreferDocumentSilo { get; set; } = true;
+
     /// <summary>Element type of stored K/V: f32, f16 or bf16.</summary>
     public string KvDType { get; set; } = "f32";
 

@@ -42,6 +42,7 @@ public static class SummarizerSiloExtensions
         silo.UseSiloMetadata(new Dictionary<string, string> { [SiloRoles.MetadataKey] = options.Role });
         services.AddPlacementFilter<EncoderPlacementFilterStrategy, EncoderPlacementFilterDirector>(ServiceLifetime.Singleton);
         services.AddSingleton(sp => new InferenceWorker(options.InferenceThreads, sp.GetRequiredService<ILogger<InferenceWorker>>()));
+        services.AddSingleton(sp => new ShardAttentionWorker(options.ShardAttentionThreads, sp.GetRequiredService<ILogger<InferenceWorker>>()));
         services.AddSingleton<ModelHost>();
         services.AddSingleton(sp => new MemoryShardCache(options.MemoryBudgetBytes, sp.GetRequiredService<ILogger<MemoryShardCache>>()));
         services.AddSingleton(sp => new ShardRepository(
@@ -109,6 +110,7 @@ public static class SummarizerSiloExtensions
         Require(SiloRoles.IsKnown(o.Role), nameof(o.Role), $"must be 'all', 'encoder' or 'decoder', not '{o.Role}'.");
         Require(o.ShutdownTimeoutSeconds >= 1, nameof(o.ShutdownTimeoutSeconds), "must be at least 1.");
         Require(o.InferenceThreads >= 1, nameof(o.InferenceThreads), "must be at least 1.");
+        Require(o.ShardAttentionThreads >= 1, nameof(o.ShardAttentionThreads), "must be at least 1.");
         Require(o.MemoryBudgetBytes >= 1, nameof(o.MemoryBudgetBytes), "must be positive.");
         Require(o.MaxDocumentTokens >= 1, nameof(o.MaxDocumentTokens), "must be positive.");
         Require((o.KvStore != "redis" && o.Clustering != "redis" && o.GrainStorage != "redis") || !string.IsNullOrWhiteSpace(o.RedisConnectionString),

@@ -15,12 +15,12 @@ public sealed class InferenceWorker : IDisposable
     private readonly ILogger<InferenceWorker> _logger;
     private int _pending;
 
-    /// <summary>Starts <paramref name="threads"/> inference threads.</summary>
-    public InferenceWorker(int threads, ILogger<InferenceWorker> logger)
+    /// <summary>Starts <paramref name="threads"/> threads named <paramref name="name"/>-N.</summary>
+    public InferenceWorker(int threads, ILogger<InferenceWorker> logger, string name = "inference")
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
         _logger = logger;
-        _threads = Enumerable.Range(0, threads).Select(i => new Thread(Loop) { IsBackground = true, Name = $"inference-{i}" }).ToArray();
+        _threads = Enumerable.Range(0, threads).Select(i => new Thread(Loop) { IsBackground = true, Name = $"{name}-{i}" }).ToArray();
         foreach (var t in _threads) t.Start();
     }
 

@@ -79,7 +79,7 @@ public sealed class ShardRepository
     /// Leases the shards <paramref name="indices"/> of a document; <c>Leases[i]</c> is the lease of
     /// <c>indices[i]</c> or null, and <c>Missing</c> lists the shard indices found nowhere.
     /// </summary>
-    public async Task<(ShardLease?[] Leases, int[] Missing)> AcquireAsync(string documentKey, IReadOnlyList<int> indices, CancellationToken cancellationToken = default)
+    public async Task<(ShardLease?[] Leases, int[] Missing)> AcquireAsync(string documentKey, IReadOnlyList<int> indices, CancellationToken cancellationToken = default, InferenceWorker? worker = null)
     {
         var leases = new ShardLease?[indices.Count];
         var position = new Dictionary<int, int>();
@@ -101,7 +101,7 @@ public sealed class ShardRepository
             }
             Interlocked.Add(ref _durableHits, found.Count);
             Interlocked.Add(ref _durableMisses, keys.Length - found.Count);
-            foreach (var lease in await ImportAsync(found, cancellationToken)) leases[position[lease.Key.Index]] = lease.Lease;
+            foreach (var lease in await ImportAsync(found, cancellationToken, worker)) leases[position[lease.Key.Index]] = lease.Lease;
         }
         var missing = indices.Where((_, p) => leases[p] is null).ToArray();
         return (leases, missing);
@@ -111,12 +111,12 @@ public sealed class ShardRepository
     /// Caches serialized shards (from the durable store or another silo) in this silo's memory and leases them.
     /// A blob that fails its checks is logged and skipped, so the shard counts as missing.
     /// </summary>
-    public async Task<IReadOnlyList<(ShardKey Key, ShardLease Lease)>> ImportAsync(IReadOnlyList<(ShardKey Key, byte[] Blob)> blobs, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<(ShardKey Key, ShardLease Lease)>> ImportAsync(IReadOnlyList<(ShardKey Key, byte[] Blob)> blobs, CancellationToken cancellationToken = default, InferenceWorker? worker = null)
     {
         // Hidden-form blobs need the model to project their K/V, once, as they enter this silo's memory.
         bool anyHidden = blobs.Any(b => IsHidden(b.Blob));
         var model = anyHidden ? await _models.GetAsync() : null;
-        var shards = await _worker.RunAsync(_ => blobs.Select(f => TryDeserialize(f.Key, f.Blob, model)).ToArray(), cancellationToken);
+        var shards = await (worker ?? _worker).RunAsync(_ => blobs.Select(f => TryDeserialize(f.Key, f.Blob, model)).ToArray(), cancellationToken);
         var leases = new List<(ShardKey, ShardLease)>();
         for (int j = 0; j < blobs.Count; j++)
         {

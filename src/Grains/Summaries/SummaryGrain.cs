@@ -4,7 +4,9 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Summarizer.Grains.Distributed;
 using Summarizer.Model.Attention;
+using Summarizer.Model.Generation;
 using Orleans.Concurrency;
+using Orleans.Runtime.Placement;
 using Summarizer.Contracts;
 using Summarizer.Grains.Hosting;
 using Summarizer.Grains.Inference;
@@ -19,8 +21,10 @@ namespace Summarizer.Grains.Summaries;
 /// next activation regenerates (generation is deterministic) and publishes only what was not yet published.
 /// </summary>
 [Reentrant]
-public sealed class SummaryGrain : Grain, ISummaryGrain
+public sealed class SummaryGrain : Grain, ISummaryGrain, IGrainMigrationParticipant
 {
+    private const string MigratedKey = "summarizer.migrated";
+
     private static readonly TimeSpan PersistEvery = TimeSpan.FromMilliseconds(250);
 
     private readonly IPersistentState<SummaryState> _state;
@@ -33,6 +37,7 @@ public sealed class SummaryGrain : Grain, ISummaryGrain
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task? _run;
     private DateTime _lastPersist = DateTime.MinValue;
+    private bool _migrating, _migrated;
 
     /// <summary>Created by Orleans.</summary>
     public SummaryGrain([PersistentState("summary", StorageNames.Summarizer)] IPersistentState<SummaryState> state,
@@ -48,11 +53,15 @@ public sealed class SummaryGrain : Grain, ISummaryGrain
 
     private SummaryJob Job => _state.State.Job;
 
+    private SiloAddress Here => GrainContext.Address.SiloAddress!;
+
     /// <inheritdoc />
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         // A job persisted mid-flight lost its silo: pick it up again.
-        if (_state.State.Request is not null && !Job.IsFinished)
+        if (_state.State.Request is not null && !Job.IsFinished && _migrated)
+            StartRun();
+        else if (_state.State.Request is not null && !Job.IsFinished)
         {
             _state.State.Job = Job with { Resumes = Job.Resumes + 1 };
             _logger.LogWarning("Resuming job {Job} after losing its silo ({Tokens} tokens already published).", Job.JobId, Job.TokenIds.Count);
@@ -64,6 +73,13 @@ public sealed class SummaryGrain : Grain, ISummaryGrain
     /// <inheritdoc />
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        if (reason.ReasonCode == DeactivationReasonCode.Migrating)
+        {
+            // Migration is best effort: should the target refuse, this call (routed to wherever the grain now lives)
+            // activates the job again, and it resumes with nobody having to call.
+            _ = GrainFactory.GetGrain<ISummaryGrain>(this.GetPrimaryKeyString()).GetAsync();
+            return;
+        }
         if (reason.ReasonCode != DeactivationReasonCode.ShuttingDown || _run is null || _run.IsCompleted) return;
         // The silo is leaving (scale-in, rolling update): let the running job finish within the deactivation budget.
         // If it cannot, persist what was published; the job's next activation, on a remaining silo at the next call
@@ -81,6 +97,12 @@ public sealed class SummaryGrain : Grain, ISummaryGrain
             _ = GrainFactory.GetGrain<ISummaryGrain>(this.GetPrimaryKeyString()).GetAsync();
         }
     }
+
+    /// <inheritdoc />
+    public void OnDehydrate(IDehydrationContext dehydrationContext) => dehydrationContext.TryAddValue(MigratedKey, true);
+
+    /// <inheritdoc />
+    public void OnRehydrate(IRehydrationContext rehydrationContext) => _migrated = rehydrationContext.TryGetValue(MigratedKey, out bool moved) && moved;
 
     /// <inheritdoc />
     public async Task<SummaryJob> StartAsync(SummaryRequest request)
@@ -136,6 +158,9 @@ public sealed class SummaryGrain : Grain, ISummaryGrain
                 afterSequence = e.Sequence;
                 if (e.IsTerminal) yield break;
             }
+            // Moving to another silo: end the watch without a terminal event; the client resubscribes from its last
+            // sequence and reaches the new activation.
+            if (_migrating) yield break;
             await changed;
         }
     }
@@ -165,7 +190,11 @@ public sealed class SummaryGrain : Grain, ISummaryGrain
 
             var encodeClock = Stopwatch.StartNew();
             var document = GrainFactory.GetGrain<IDocumentGrain>(documentKey);
-            var (manifest, encoderRuns) = await FollowEncodingAsync(document, document.EnsureEncodedAsync(new DocumentSource(text, request.Options.ShardLength, request.Options.ShardOverlap)));
+            var encoded = await FollowEncodingAsync(document, document.EnsureEncodedAsync(new DocumentSource(text, request.Options.ShardLength, request.Options.ShardOverlap)));
+            var manifest = encoded.Manifest;
+            // Counted now, so a job that moves to another silo carries its encoder runs with it.
+            statistics = statistics with { EncoderRuns = statistics.EncoderRuns + encoded.EncoderRuns };
+            long encoderRuns = 0;
             if (manifest.Status != DocumentStatus.Encoded) throw new JobFailedException(manifest.Error ?? "The document could not be encoded.");
 
             bool distributed = (request.Options.DecodeMode ?? _options.DecodeMode) switch
@@ -184,11 +213,17 @@ public sealed class SummaryGrain : Grain, ISummaryGrain
                     .Select(i => GrainFactory.GetGrain<IShardGrain>(ShardGrain.KeyOf(documentKey, i))).ToArray();
                 var summaries = await Task.WhenAll(grains.Select(g => g.PrepareAsync()));
                 statistics = statistics with { ShardSilos = summaries.Select(s => s.Silo).Distinct().Count() };
+                var bySilo = summaries.Where(s => s.Address is not null).GroupBy(s => s.Address!).ToDictionary(g => g.Key, g => g.Count());
+                if (await MoveTowardsAsync(bySilo, statistics)) return;
+                statistics = statistics with { LocalShardShare = bySilo.GetValueOrDefault(Here) / (double)manifest.ShardCount };
                 createMemory = () => scatter = new DistributedCrossAttention(grains, summaries, model.Network.CrossAttentionHeads, options.CrossAttention);
             }
             else
             {
+                // Local decoding pulls every shard here; the document grain's silo already holds them all in memory.
+                if (encoded.Silo is { } documentSilo && await MoveTowardsAsync(new() { [documentSilo] = manifest.ShardCount }, statistics)) return;
                 (leases, var repairRuns) = await LoadShardsAsync(document, manifest, cancel);
+                statistics = statistics with { LocalShardShare = encoded.Silo == Here ? 1 : 0 };
                 encoderRuns += repairRuns;
                 var local = leases.Select(l => l!.Shard).ToArray();
                 createMemory = () => new ShardedCrossAttention(local, options.CrossAttention, model.Network.Device);
@@ -205,7 +240,7 @@ public sealed class SummaryGrain : Grain, ISummaryGrain
             var decided = Channel.CreateUnbounded<int[]>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
             var decodeClock = Stopwatch.StartNew();
             TimedCrossAttention? timedMemory = null;
-            var generation = _worker.RunAsync(ct =>
+            Func<CancellationToken, GenerationResult> generate = ct =>
             {
                 ICrossAttentionMemory? memory = null;
                 try
@@ -219,7 +254,9 @@ public sealed class SummaryGrain : Grain, ISummaryGrain
                     decided.Writer.TryComplete();
                     (memory as IDisposable)?.Dispose();
                 }
-            }, cancel);
+            };
+            // Distributed decoding waits on shard grains most of each step: a thread of its own, not the inference queue.
+            var generation = distributed ? DedicatedThread.RunAsync($"decode-{Job.JobId}", generate, cancel) : _worker.RunAsync(generate, cancel);
             // Cancelled before it ever ran: the reader below must still see the end of the stream.
             _ = generation.ContinueWith(_ => decided.Writer.TryComplete(), TaskScheduler.Default);
 
@@ -341,6 +378,30 @@ public sealed class SummaryGrain : Grain, ISummaryGrain
             bytes += size;
         }
         if (batch.Count > 0) yield return batch.ToArray();
+    }
+
+    /// <summary>
+    /// Starts moving this job to the silo holding most of its document's shards, when that is not this silo and the
+    /// job has not moved before (so two silos can never pass it back and forth). The job is persisted; Orleans moves
+    /// the activation once watchers have been released, and the new activation resumes the run at once.
+    /// </summary>
+    private async Task<bool> MoveTowardsAsync(Dictionary<SiloAddress, int> shardsBySilo, SummaryStatistics statistics)
+    {
+        if (!_options.PreferDocumentSilo || Job.Migrations > 0 || shardsBySilo.Count == 0) return false;
+        int here = shardsBySilo.GetValueOrDefault(Here);
+        var (best, most) = shardsBySilo.OrderByDescending(p => p.Value).ThenBy(p => p.Key.ToString(), StringComparer.Ordinal).Select(p => (p.Key, p.Value)).First();
+        if (most <= here) return false;
+        _logger.LogInformation("Moving job {Job} to {Silo}, which holds {Most} of its shards ({Here} here).", Job.JobId, best, most, here);
+        _state.State.Job = Job with { Migrations = Job.Migrations + 1, Statistics = statistics };
+        await PersistAsync();
+        RequestContext.Set(IPlacementDirector.PlacementHintKey, best);
+        this.MigrateOnIdle();
+        RequestContext.Remove(IPlacementDirector.PlacementHintKey);
+        _migrating = true;
+        var changed = _changed;
+        _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        changed.TrySetResult();
+        return true;
     }
 
     private async Task<EncodeOutcome> FollowEncodingAsync(IDocumentGrain document, Task<EncodeOutcome> encoding)

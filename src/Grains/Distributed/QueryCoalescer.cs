@@ -1,0 +1,89 @@
+using Summarizer.Contracts;
+
+namespace Summarizer.Grains.Distributed;
+
+/// <summary>
+/// Batches the queries that reach one shard for the same decoder layer while earlier work is still queued: the
+/// first request of a layer schedules one computation, and everything that arrives for that layer before it starts
+/// rides along. Concurrent jobs (and all beams of each) reading the same document thus cost one pass over the
+/// shard's K/V per layer, with no waiting added when the shard is idle.
+/// </summary>
+public sealed class QueryCoalescer
+{
+    private readonly object _gate = new();
+    private readonly Dictionary<int, List<Waiting>> _waiting = [];
+    private readonly Func<Action, Task> _schedule;
+    private readonly Func<int, IReadOnlyList<QueryBatch>, IReadOnlyList<PartialAttentionResult>> _compute;
+
+    /// <summary>
+    /// Creates the coalescer. <paramref name="schedule"/> runs an action on the threads that own the shard's tensors;
+    /// <paramref name="compute"/> answers a layer's gathered batches in order.
+    /// </summary>
+    public QueryCoalescer(Func<Action, Task> schedule, Func<int, IReadOnlyList<QueryBatch>, IReadOnlyList<PartialAttentionResult>> compute)
+    {
+        _schedule = schedule;
+        _compute = compute;
+    }
+
+    /// <summary>Requests answered so far.</summary>
+    public long Requests => Interlocked.Read(ref _requests);
+
+    /// <summary>Computations run for them; fewer than <see cref="Requests"/> when requests were batched.</summary>
+    public long Computations => Interlocked.Read(ref _computations);
+
+    private long _requests, _computations;
+
+    /// <summary>The partial attention of <paramref name="queries"/> for <paramref name="layer"/>.</summary>
+    public Task<PartialAttentionResult> AttendAsync(int layer, QueryBatch queries)
+    {
+        var answer = new TaskCompletionSource<PartialAttentionResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        bool first;
+        lock (_gate)
+        {
+            first = !_waiting.TryGetValue(layer, out var list);
+            if (first) _waiting[layer] = list = [];
+            list!.Add(new Waiting(queries, answer));
+        }
+        if (first)
+        {
+            _ = _schedule(() => Flush(layer)).ContinueWith(t =>
+            {
+                // The scheduler refused (shutting down): nobody will flush this layer, so fail its waiters.
+                if (t.IsFaulted) Fail(Take(layer), t.Exception!.GetBaseException());
+            }, TaskScheduler.Default);
+        }
+        return answer.Task;
+    }
+
+    private void Flush(int layer)
+    {
+        var batch = Take(layer);
+        if (batch.Count == 0) return;
+        Interlocked.Add(ref _requests, batch.Count);
+        Interlocked.Increment(ref _computations);
+        try
+        {
+            var results = _compute(layer, batch.Select(w => w.Queries).ToArray());
+            for (int i = 0; i < batch.Count; i++) batch[i].Answer.TrySetResult(results[i]);
+        }
+        catch (Exception e)
+        {
+            Fail(batch, e);
+        }
+    }
+
+    private List<Waiting> Take(int layer)
+    {
+        lock (_gate)
+        {
+            return _waiting.Remove(layer, out var list) ? list : [];
+        }
+    }
+
+    private static void Fail(List<Waiting> batch, Exception e)
+    {
+        foreach (var w in batch) w.Answer.TrySetException(e);
+    }
+
+    private sealed record Waiting(QueryBatch Queries, TaskCompletionSource<PartialAttentionResult> Answer);
+}
