@@ -23,16 +23,17 @@ public sealed class SummarizerCluster : IAsyncDisposable
 
     /// <summary>
     /// Starts <paramref name="silos"/> silos; <paramref name="configure"/> adjusts every silo's options,
-    /// <paramref name="configureSilo"/> one silo's by its name (<c>Primary</c>, <c>Secondary_1</c>, ...).
+    /// <paramref name="configureSilo"/> one silo's by its name (<c>Primary</c>, <c>Secondary_1</c>, ...);
+    /// <paramref name="configuration"/> is the silos' configuration (e.g. <c>Orleans:Messaging</c> timeouts).
     /// </summary>
     public static async Task<SummarizerCluster> StartAsync(short silos = 2, Action<SummarizerOptions>? configure = null, string? serviceId = null,
-        Action<string, SummarizerOptions>? configureSilo = null)
+        Action<string, SummarizerOptions>? configureSilo = null, IConfiguration? configuration = null)
     {
         var modelDir = TinyCheckpoint.Directory;
         var builder = new InProcessTestClusterBuilder(silos);
         // Clusters that share a service id share Redis keys (K/V and grain state), like a restarted deployment.
         if (serviceId is not null) builder.Options.ServiceId = serviceId;
-        builder.ConfigureSilo((siloOptions, silo) => silo.AddSummarizer(new ConfigurationBuilder().Build(), o =>
+        builder.ConfigureSilo((siloOptions, silo) => silo.AddSummarizer(configuration ?? new ConfigurationBuilder().Build(), o =>
         {
             o.ModelDirectory = modelDir;
             o.ShardLength = 128;

@@ -190,7 +190,8 @@ public sealed class SummaryGrain : Grain, ISummaryGrain, IGrainMigrationParticip
 
             var encodeClock = Stopwatch.StartNew();
             var document = GrainFactory.GetGrain<IDocumentGrain>(documentKey);
-            var encoded = await FollowEncodingAsync(document, document.EnsureEncodedAsync(new DocumentSource(text, request.Options.ShardLength, request.Options.ShardOverlap)));
+            var source = new DocumentSource(text, request.Options.ShardLength, request.Options.ShardOverlap);
+            var encoded = await FollowEncodingAsync(document, () => document.EnsureEncodedAsync(source));
             var manifest = encoded.Manifest;
             // Counted now, so a job that moves to another silo carries its encoder runs with it.
             statistics = statistics with { EncoderRuns = statistics.EncoderRuns + encoded.EncoderRuns };
@@ -404,8 +405,17 @@ public sealed class SummaryGrain : Grain, ISummaryGrain, IGrainMigrationParticip
         return true;
     }
 
-    private async Task<EncodeOutcome> FollowEncodingAsync(IDocumentGrain document, Task<EncodeOutcome> encoding)
+    /// <summary>
+    /// Waits for the document grain to encode, publishing its progress. Encoding a long document can outlast Orleans'
+    /// response timeout, which bounds the wait for a grain call but not the call itself: the encode goes on, so a
+    /// timed-out call is simply made again, and the repeat returns once the encode ends. Encoder runs are then read
+    /// from the manifest's total instead of the lost reply.
+    /// </summary>
+    private async Task<EncodeOutcome> FollowEncodingAsync(IDocumentGrain document, Func<Task<EncodeOutcome>> startEncoding)
     {
+        long runsBefore = (await document.GetManifestAsync()).EncoderRuns;
+        bool timedOut = false;
+        var encoding = startEncoding();
         var last = new EncodingProgress(DocumentStatus.New, -1, -1);
         while (true)
         {
@@ -417,7 +427,19 @@ public sealed class SummaryGrain : Grain, ISummaryGrain, IGrainMigrationParticip
                 await PublishAsync(new SummaryEvent { Kind = SummaryEventKind.Progress, ShardsDone = progress.ShardsDone, ShardsTotal = progress.ShardsTotal }, force: false);
             }
             if (!encoding.IsCompleted) continue;
-            var outcome = await encoding;
+            EncodeOutcome outcome;
+            try
+            {
+                outcome = await encoding;
+            }
+            catch (TimeoutException)
+            {
+                _logger.LogInformation("Job {Job}: encoding is outlasting the grain-call timeout; waiting on.", Job.JobId);
+                timedOut = true;
+                encoding = startEncoding();
+                continue;
+            }
+            if (timedOut) outcome = outcome with { EncoderRuns = Math.Max(0, outcome.Manifest.EncoderRuns - runsBefore) };
             var manifest = outcome.Manifest;
             if (manifest.Status == DocumentStatus.Encoded && (last.ShardsDone != manifest.ShardCount || last.ShardsTotal != manifest.ShardCount))
                 await PublishAsync(new SummaryEvent { Kind = SummaryEventKind.Progress, ShardsDone = manifest.ShardCount, ShardsTotal = manifest.ShardCount }, force: false);
