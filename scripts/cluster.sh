@@ -12,7 +12,8 @@
 #
 # Settings (environment): CLUSTER_DIR (default .cluster), SILOS (3), REDIS_PORT (16390), HTTP_BASE (18080: silo i
 # serves 18080+i), SILO_BASE (21110), GATEWAY_BASE (31000), MODEL_DIR (default: a tiny random checkpoint in
-# CLUSTER_DIR/model), SERVICE_ID (summarizer-local), CONFIGURATION (Release).
+# CLUSTER_DIR/model), SERVICE_ID (summarizer-local), CONFIGURATION (Release), SHARD_LENGTH (256), RESPONSE_TIMEOUT
+# (00:00:15: Orleans' grain-call timeout; a job fails if encoding its document takes longer, so slow models need more).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 dir=${CLUSTER_DIR:-$root/.cluster}
@@ -60,7 +61,7 @@ start_silo() {
   Orleans__ClusterMembership__ProbeTimeout=00:00:02 Orleans__ClusterMembership__NumMissedProbesLimit=2 \
   Orleans__ClusterMembership__NumVotesForDeathDeclaration=1 Orleans__ClusterMembership__TableRefreshTimeout=00:00:02 \
   Orleans__ClusterMembership__IAmAliveTablePublishTimeout=00:00:05 \
-  Orleans__Messaging__ResponseTimeout=00:00:15 \
+  Orleans__Messaging__ResponseTimeout=${RESPONSE_TIMEOUT:-00:00:15} \
   ASPNETCORE_URLS=http://127.0.0.1:$((http_base + i)) \
     nohup dotnet "$silo_dll" >"$dir/logs/silo-$i.log" 2>&1 &
   echo $! >"$dir/silo-$i.pid"

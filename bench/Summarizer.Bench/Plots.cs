@@ -36,4 +36,33 @@ public static class Plots
         plot.SavePng(path, 720, 440);
         Console.WriteLine("  plot " + path);
     }
+
+    /// <summary>One bar per record named <paramref name="name"/>, labelled by <paramref name="labelParam"/>, in record order.</summary>
+    public static void Bars(ResultSet results, string name, string labelParam, string title, string yLabel, string file,
+        (double Y, string Label)? line = null)
+    {
+        var rows = results.Results.Where(r => r.Name == name).ToList();
+        if (rows.Count == 0) return;
+        var plot = new ScottPlot.Plot();
+        var bars = plot.Add.Bars(rows.Select(r => r.Value).ToArray());
+        for (int i = 0; i < rows.Count; i++)
+            bars.Bars[i].Label = rows[i].Value.ToString("F1", System.Globalization.CultureInfo.InvariantCulture)
+                + (rows[i].Ratio is { } x ? $" ({x:F2}×)" : "");
+        bars.ValueLabelStyle.FontSize = 14;
+        var ticks = rows.Select((r, i) => new ScottPlot.Tick(i, Convert.ToString(r.Parameters[labelParam], System.Globalization.CultureInfo.InvariantCulture) ?? "")).ToArray();
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(ticks);
+        plot.Axes.Margins(bottom: 0, top: 0.2);
+        if (line is { } l)
+        {
+            var h = plot.Add.HorizontalLine(l.Y);
+            h.LinePattern = ScottPlot.LinePattern.Dashed;
+            h.LegendText = l.Label;
+            plot.ShowLegend(ScottPlot.Alignment.LowerRight);
+        }
+        plot.Title(title);
+        plot.YLabel(yLabel);
+        var path = Path.Combine(Directory, file);
+        plot.SavePng(path, 720, 440);
+        Console.WriteLine("  plot " + path);
+    }
 }
