@@ -3,13 +3,15 @@ using Summarizer.Bench;
 
 // Usage: --suite all|crossattn,encode-once,decode,encoder,memory,distributed,redis,realdocs,lse-merge [--quick] --out DIR
 //        [--threads N] [--dist-model bart-base|tiny]
-//        --report DIR [--docs docs/benchmarks.md] [--images docs/bench]
+//        --report DIR [--docs docs/benchmarks.md] [--images docs/bench] [--readme README.md]
 string? Arg(string name) => Array.IndexOf(args, name) is int i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
 bool quick = args.Contains("--quick");
 
 if (Arg("--report") is { } reportDir)
 {
-    Report.Write(reportDir, Arg("--docs") ?? Path.Combine("docs", "benchmarks.md"), Arg("--images") ?? Path.Combine("docs", "bench"));
+    var images = Arg("--images") ?? Path.Combine("docs", "bench");
+    Report.Write(reportDir, Arg("--docs") ?? Path.Combine("docs", "benchmarks.md"), images);
+    Report.WriteReadmeSection(reportDir, Arg("--readme") ?? "README.md", images);
     return 0;
 }
 

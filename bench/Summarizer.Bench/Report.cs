@@ -41,26 +41,7 @@ public static class Report
         md.AppendLine("Every figure is the median of repeated runs (the `repeats` parameter) after a warm-up, unless it is a per-document value; every ratio compares two numbers measured in the same process run. Models are random-weight checkpoints of the named shape (`tiny`: 2+2 layers, d_model 64; `bart-base`: 6+6 layers, d_model 768, 12 heads), so timings are real but generated text is meaningless.");
         md.AppendLine();
 
-        md.AppendLine("## Goals");
-        md.AppendLine();
-        md.AppendLine("| goal | measured | met |");
-        md.AppendLine("| --- | --- | --- |");
-        var exact = set.Results.Where(r => r.Name == "crossattn.step_ms" && P(r, "mode") == "exact").ToList();
-        if (exact.Count > 0)
-        {
-            var worst = exact.MaxBy(r => r.Ratio ?? 0)!;
-            double maxTok = exact.Max(r => double.Parse(P(r, "source_tokens"), Inv));
-            var atMax = exact.Where(r => double.Parse(P(r, "source_tokens"), Inv) == maxTok).ToList();
-            md.AppendLine($"| exact sharded within 1.15× of dense (all sizes, 1 and 4 beams) | worst {worst.Ratio:F2}× at {P(worst, "source_tokens")} tokens, {P(worst, "beams")} beam(s); at {maxTok:N0} tokens {string.Join(", ", atMax.Select(r => $"{r.Ratio:F2}× ({P(r, "beams")} beam)"))} | {(worst.Ratio <= 1.15 ? "yes" : "**no**")} |");
-        }
-        foreach (var g in set.Results.Where(r => r.Name == "crossattn.growth" && P(r, "mode").StartsWith("top", StringComparison.Ordinal)))
-        {
-            bool full = P(g, "to_tokens") == "131072";
-            md.AppendLine($"| sparse {P(g, "mode")} step time flat: {(full ? "128K" : "largest measured")} vs 8K ≤ 1.5× ({P(g, "beams")} beam) | {g.Value:F2}× ({P(g, "to_tokens")} vs {P(g, "from_tokens")} tokens){(full ? "" : "; 128K not run in the quick suite")} | {(g.Value <= 1.5 ? "yes" : "**no**")}{(full ? "" : " (up to " + P(g, "to_tokens") + ")")} |");
-        }
-        foreach (var d in set.Results.Where(r => r.Name == "distributed.tokens_per_s" && r.Ratio is not null))
-            md.AppendLine($"| {P(d, "mode")} ≥ 0.7× in-process tokens/s on loopback ({P(d, "model")}, {P(d, "source_tokens")} source tokens) | {d.Ratio:F2}× ({N(d.Value)} vs {N(d.Baseline ?? double.NaN)} tokens/s) | {(d.Ratio >= 0.7 ? "yes" : "**no**")} |");
-        md.AppendLine();
+        Goals(md, set);
 
         foreach (var suite in set.Results.GroupBy(r => r.Suite))
         {
@@ -99,6 +80,72 @@ public static class Report
         foreach (var (suite, why) in set.Skipped) md.AppendLine($"- **{suite}**: {why}");
         File.WriteAllText(markdownPath, md.ToString());
         Console.WriteLine("wrote " + markdownPath);
+    }
+
+    /// <summary>The goals of the benchmarks issue, each with the measured figure and whether it is met.</summary>
+    private static void Goals(StringBuilder md, ResultSet set)
+    {
+        md.AppendLine("## Goals");
+        md.AppendLine();
+        md.AppendLine("| goal | measured | met |");
+        md.AppendLine("| --- | --- | --- |");
+        var exact = set.Results.Where(r => r.Name == "crossattn.step_ms" && P(r, "mode") == "exact").ToList();
+        if (exact.Count > 0)
+        {
+            var worst = exact.MaxBy(r => r.Ratio ?? 0)!;
+            double maxTok = exact.Max(r => double.Parse(P(r, "source_tokens"), Inv));
+            var atMax = exact.Where(r => double.Parse(P(r, "source_tokens"), Inv) == maxTok).ToList();
+            md.AppendLine($"| exact sharded within 1.15× of dense (all sizes, 1 and 4 beams) | worst {worst.Ratio:F2}× at {P(worst, "source_tokens")} tokens, {P(worst, "beams")} beam(s); at {maxTok:N0} tokens {string.Join(", ", atMax.Select(r => $"{r.Ratio:F2}× ({P(r, "beams")} beam)"))} | {(worst.Ratio <= 1.15 ? "yes" : "**no**")} |");
+        }
+        foreach (var g in set.Results.Where(r => r.Name == "crossattn.growth" && P(r, "mode").StartsWith("top", StringComparison.Ordinal)))
+        {
+            bool full = P(g, "to_tokens") == "131072";
+            md.AppendLine($"| sparse {P(g, "mode")} step time flat: {(full ? "128K" : "largest measured")} vs 8K ≤ 1.5× ({P(g, "beams")} beam) | {g.Value:F2}× ({P(g, "to_tokens")} vs {P(g, "from_tokens")} tokens){(full ? "" : "; 128K not run in the quick suite")} | {(g.Value <= 1.5 ? "yes" : "**no**")}{(full ? "" : " (up to " + P(g, "to_tokens") + ")")} |");
+        }
+        foreach (var d in set.Results.Where(r => r.Name == "distributed.tokens_per_s" && r.Ratio is not null))
+            md.AppendLine($"| {P(d, "mode")} ≥ 0.7× in-process tokens/s on loopback ({P(d, "model")}, {P(d, "source_tokens")} source tokens) | {d.Ratio:F2}× ({N(d.Value)} vs {N(d.Baseline ?? double.NaN)} tokens/s) | {(d.Ratio >= 0.7 ? "yes" : "**no**")} |");
+        md.AppendLine();
+
+    }
+
+    /// <summary>
+    /// Rewrites the Performance section of README.md (between its two marker comments) from the same results: the
+    /// goals, the cross-attention curve as a table, and the plots.
+    /// </summary>
+    public static void WriteReadmeSection(string resultsDir, string readmePath, string imageDir)
+    {
+        const string Begin = "<!-- performance:begin -->", End = "<!-- performance:end -->";
+        var set = ResultSet.Load(Path.Combine(resultsDir, "results.json"));
+        var readme = File.ReadAllText(readmePath);
+        int from = readme.IndexOf(Begin, StringComparison.Ordinal), to = readme.IndexOf(End, StringComparison.Ordinal);
+        if (from < 0 || to < from) throw new InvalidOperationException($"{readmePath} has no '{Begin}' … '{End}' block to fill.");
+        var machine = set.Results.FirstOrDefault()?.Machine;
+        var md = new StringBuilder();
+        md.AppendLine(Begin);
+        md.AppendLine($"Generated from `results.json` by `--report`; {(set.Quick ? "quick" : "full")} run of {set.Started:yyyy-MM-dd} on {machine?.Cpu ?? "?"} ({machine?.Cores ?? 0} cores, CPU libtorch). Every figure is a median of repeated runs; every ratio is measured in one process run. All tables and their parameters: [docs/benchmarks.md](docs/benchmarks.md).");
+        md.AppendLine();
+        var goals = new StringBuilder();
+        Goals(goals, set);
+        md.Append(goals.ToString().Replace("## Goals", "### Goals", StringComparison.Ordinal));
+        var steps = set.Results.Where(r => r.Name == "crossattn.step_ms" && P(r, "beams") == "1").ToList();
+        if (steps.Count > 0)
+        {
+            var modes = steps.Select(r => P(r, "mode")).Distinct().ToList();
+            md.AppendLine("### Cross-attention step (bart-base shape, 6 layers, 1 beam), ms");
+            md.AppendLine();
+            md.AppendLine("| source tokens | " + string.Join(" | ", modes) + " |");
+            md.AppendLine("| --- |" + string.Concat(modes.Select(_ => " --- |")));
+            foreach (var size in steps.Select(r => int.Parse(P(r, "source_tokens"), Inv)).Distinct().Order())
+                md.AppendLine($"| {size:N0} | " + string.Join(" | ", modes.Select(m => steps.FirstOrDefault(r => P(r, "mode") == m && P(r, "source_tokens") == size.ToString(Inv)) is { } r
+                    ? N(r.Value) + (r.Ratio is { } x && m != "dense" ? $" ({x:F2}×)" : "") : "")) + " |");
+            md.AppendLine();
+        }
+        var readmeDir = Path.GetDirectoryName(Path.GetFullPath(readmePath))!;
+        foreach (var png in (System.IO.Directory.Exists(imageDir) ? System.IO.Directory.GetFiles(imageDir, "*.png") : []).OrderBy(f => f, StringComparer.Ordinal))
+            md.AppendLine($"![{Path.GetFileNameWithoutExtension(png)}]({Path.GetRelativePath(readmeDir, png).Replace('\\', '/')})");
+        md.Append(End);
+        File.WriteAllText(readmePath, readme[..from] + md.ToString() + readme[(to + End.Length)..]);
+        Console.WriteLine("updated " + readmePath);
     }
 
     private static void Table(StringBuilder md, List<Result> rows)
