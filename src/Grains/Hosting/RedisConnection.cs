@@ -8,8 +8,8 @@ namespace Summarizer.Grains.Hosting;
 /// <summary>
 /// Builds the one StackExchange.Redis configuration that clustering, grain storage and the K/V store all use: the
 /// endpoints and settings of <see cref="SummarizerOptions.RedisConnectionString"/>, with the user, password and TLS of
-/// <see cref="SummarizerOptions.Redis"/> laid over them. Errors name settings and files, never the password, and the
-/// configuration is only ever printed with <see cref="Describe"/>, which leaves the password out.
+/// <see cref="SummarizerOptions.Redis"/> laid over them. Errors name settings and files, never the password; nothing
+/// here prints the configuration (its <c>ToString()</c> would include the password), and Orleans redacts it.
 /// </summary>
 public static class RedisConnection
 {
@@ -51,9 +51,6 @@ public static class RedisConnection
             throw Invalid("Redis:Tls", "must be true (or the connection string must say ssl=true) when a TLS certificate file is set.");
         return redis;
     }
-
-    /// <summary>The configuration as text for logs and messages: endpoints and settings, the password left out.</summary>
-    public static string Describe(ConfigurationOptions redis) => redis.ToString(includePassword: false);
 
     private static X509Certificate2 LoadCertificate(string setting, string certFile, string? keyFile)
     {
