@@ -33,6 +33,8 @@ public static class RedisConnection
         if (!string.IsNullOrEmpty(security.User)) redis.User = security.User;
         if (!string.IsNullOrEmpty(security.Password)) redis.Password = security.Password;
         if (security.Tls) redis.Ssl = true;
+        if (!redis.Ssl && (!string.IsNullOrWhiteSpace(security.TlsCaFile) || !string.IsNullOrWhiteSpace(security.TlsClientCertFile)))
+            throw Invalid("Redis:Tls", "must be true (or the connection string must say ssl=true) when a TLS certificate file is set.");
         if (!string.IsNullOrWhiteSpace(security.TlsHost)) redis.SslHost = security.TlsHost;
         if (!string.IsNullOrWhiteSpace(security.TlsCaFile))
         {
@@ -46,9 +48,6 @@ public static class RedisConnection
             var client = LoadCertificate("Redis:TlsClientCertFile", security.TlsClientCertFile, security.TlsClientKeyFile);
             redis.CertificateSelection += (_, _, _, _, _) => client;
         }
-        bool tls = redis.Ssl;
-        if (!tls && (!string.IsNullOrWhiteSpace(security.TlsCaFile) || !string.IsNullOrWhiteSpace(security.TlsClientCertFile)))
-            throw Invalid("Redis:Tls", "must be true (or the connection string must say ssl=true) when a TLS certificate file is set.");
         return redis;
     }
 
