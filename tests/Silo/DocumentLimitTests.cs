@@ -61,7 +61,7 @@ public sealed class DocumentLimitTests : IAsyncLifetime
         Assert.True(await TokensAsync(string.Join(' ', words[..(n + 1)])) > Limit);
 
         var id = await Submissions.AcceptedAsync(await Submissions.PostAsync(_app.Http, text));
-        Assert.Equal("done", (await Submissions.FinishAsync(_app.Http, id)).Event);
+        await Submissions.AssertDoneAsync(_app.Http, id);
 
         using var over = await Submissions.PostAsync(_app.Http, string.Join(' ', words[..(n + 1)]));
         await ProblemAssert.IsProblemAsync(over, HttpStatusCode.RequestEntityTooLarge);

@@ -96,7 +96,7 @@ public sealed class ErrorTests(SiloAppFixture fixture)
         var id = await Submissions.AcceptedAsync(await Http.PostAsync("/v1/summaries?model=/nonexistent&modelDirectory=/nonexistent",
             new StringContent("A short document about query strings.", Encoding.UTF8, "text/plain")));
 
-        Assert.Equal("done", (await Submissions.FinishAsync(Http, id)).Event);
+        await Submissions.AssertDoneAsync(Http, id);
         // The document key ends with the fingerprint of the model that encoded it: the configured one.
         var job = await Submissions.GetJobAsync(Http, id);
         Assert.EndsWith("/" + configured.Fingerprint, job.GetProperty("documentKey").GetString());

@@ -68,13 +68,13 @@ public sealed class JobLimitTests
             var other = await Submissions.AcceptedAsync(await Submissions.PostAsync(b, TinyCheckpoint.Document(600, 900, "kep").Document));
 
             gate.Open();
-            Assert.Equal("done", (await Submissions.FinishAsync(b, other)).Event);
+            await Submissions.AssertDoneAsync(b, other);
         }
 
         // The first job finishes (its slot is given back before "done" can be seen), and tenant A is accepted again.
-        Assert.Equal("done", (await Submissions.FinishAsync(a, first)).Event);
+        await Submissions.AssertDoneAsync(a, first);
         var again = await Submissions.AcceptedAsync(await Submissions.PostAsync(a, TinyCheckpoint.Document(900, 1200, "pep").Document));
-        Assert.Equal("done", (await Submissions.FinishAsync(a, again)).Event);
+        await Submissions.AssertDoneAsync(a, again);
     }
 
     [Fact]
@@ -109,9 +109,9 @@ public sealed class JobLimitTests
         var third = await Submissions.AcceptedAsync(await Submissions.PostAsync(b, TinyCheckpoint.Document(900, 1200, "pep").Document));
 
         // Finishing gives it back too.
-        Assert.Equal("done", (await Submissions.FinishAsync(a, first)).Event);
+        await Submissions.AssertDoneAsync(a, first);
         var fourth = await Submissions.AcceptedAsync(await Submissions.PostAsync(a, TinyCheckpoint.Document(600, 900, "kep").Document));
-        Assert.Equal("done", (await Submissions.FinishAsync(b, third)).Event);
-        Assert.Equal("done", (await Submissions.FinishAsync(a, fourth)).Event);
+        await Submissions.AssertDoneAsync(b, third);
+        await Submissions.AssertDoneAsync(a, fourth);
     }
 }

@@ -26,6 +26,13 @@ public static class Submissions
     /// <summary>Reads the job's events to the end and returns the last (done or error).</summary>
     public static async Task<ServerSentEvent> FinishAsync(HttpClient http, string id) => (await EventStream.ReadAsync(http, id))[^1];
 
+    /// <summary>Reads the job's events to the end and asserts it completed (showing the error event if not).</summary>
+    public static async Task AssertDoneAsync(HttpClient http, string id)
+    {
+        var last = await FinishAsync(http, id);
+        Assert.True(last.Event == "done", $"job {id} ended with {last.Event}: {last.Data}");
+    }
+
     /// <summary>Polls the job until its status is <paramref name="status"/> (at most a minute of polls).</summary>
     public static async Task WaitForStatusAsync(HttpClient http, string id, string status)
     {
