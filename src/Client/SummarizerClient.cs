@@ -18,12 +18,16 @@ public sealed class SummarizerClient
     public const string DefaultTenant = "default";
 
     /// <summary>Submits <paramref name="text"/> for summarization and returns the new job's id at once.</summary>
+    /// <exception cref="JobLimitExceededException">
+    /// The tenant, or the silo the job was placed on, already runs as many jobs as allowed; nothing was recorded.
+    /// </exception>
     public async Task<string> SubmitAsync(string text, SummaryRequestOptions? options = null, string tenant = DefaultTenant, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(text);
         var jobId = Guid.NewGuid().ToString("N");
-        await _grains.GetGrain<ISummaryGrain>(jobId).StartAsync(new SummaryRequest(tenant, text, options ?? new SummaryRequestOptions()))
+        var outcome = await _grains.GetGrain<ISummaryGrain>(jobId).StartAsync(new SummaryRequest(tenant, text, options ?? new SummaryRequestOptions()))
             .WaitAsync(cancellationToken);
+        if (outcome.Refused is { } refusal) throw new JobLimitExceededException(refusal, tenant);
         return jobId;
     }
 

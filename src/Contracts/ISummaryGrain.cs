@@ -7,9 +7,12 @@ namespace Summarizer.Contracts;
 [Alias("summarizer.ISummaryGrain")]
 public interface ISummaryGrain : IGrainWithStringKey
 {
-    /// <summary>Starts the job (idempotent for the same job id); returns at once with the job queued.</summary>
+    /// <summary>
+    /// Starts the job (idempotent for the same job id); returns at once with the job queued, or with the concurrency
+    /// bound (per tenant, per silo) that refused it, in which case nothing was recorded.
+    /// </summary>
     [Alias("Start")]
-    Task<SummaryJob> StartAsync(SummaryRequest request);
+    Task<StartOutcome> StartAsync(SummaryRequest request);
 
     /// <summary>The job's current snapshot; <see cref="SummaryStatus"/> is Queued for an unknown job with no request.</summary>
     [Alias("Get")]
@@ -21,6 +24,13 @@ public interface ISummaryGrain : IGrainWithStringKey
     /// </summary>
     [Alias("Watch")]
     IAsyncEnumerable<SummaryEvent> WatchAsync(long afterSequence);
+
+    /// <summary>
+    /// Whether the job is being started or runs (not finished); asked by the tenant's admission grain to free the
+    /// slots of jobs that ended without giving them back. Activating an unfinished job resumes it.
+    /// </summary>
+    [Alias("IsRunning")]
+    Task<bool> IsRunningAsync();
 
     /// <summary>Stops generation; the job ends Cancelled. No effect on a finished job.</summary>
     [Alias("Cancel")]

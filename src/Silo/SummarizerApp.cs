@@ -7,7 +7,13 @@ public static class SummarizerApp
     /// Builds the app from command-line <paramref name="args"/> (for example <c>--urls</c> or
     /// <c>--Summarizer:ModelDirectory=...</c>) on top of appsettings and environment variables.
     /// </summary>
-    public static WebApplication Build(string[] args)
+    public static WebApplication Build(string[] args) => Build(args, configure: null);
+
+    /// <summary>
+    /// As <see cref="Build(string[])"/>; <paramref name="configure"/> runs on the builder before the app is built (tests
+    /// add a log capture this way).
+    /// </summary>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure)
     {
         // The application name is pinned to this assembly so a host started from a test process resolves the same
         // configuration (user secrets, environment-specific settings) as the silo executable.
@@ -17,6 +23,7 @@ public static class SummarizerApp
             ApplicationName = typeof(SummarizerApp).Assembly.GetName().Name,
         });
         builder.AddSummarizerSilo();
+        configure?.Invoke(builder);
         var app = builder.Build();
         app.MapSummarizerEndpoints();
         return app;

@@ -5,8 +5,10 @@ using System.Text.RegularExpressions;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
 using Summarizer.Client;
 using Summarizer.Contracts;
+using Summarizer.Grains.Hosting;
 using Summarizer.Grains.Inference;
 using Summarizer.Grains.Summaries;
 
@@ -47,7 +49,7 @@ public static class SummaryEndpoints
     /// <summary>The JSON body of a submission.</summary>
     public sealed record SubmitBody(string? Text, SummaryRequestOptions? Options);
 
-    private static async Task<IResult> SubmitAsync(HttpContext http, SummarizerClient client, ModelHost models)
+    private static async Task<IResult> SubmitAsync(HttpContext http, SummarizerClient client, ModelHost models, IOptions<SummarizerOptions> settings)
     {
         var request = http.Request;
         var mediaType = request.ContentType?.Split(';')[0].Trim().ToLowerInvariant();
@@ -95,20 +97,58 @@ public static class SummaryEndpoints
         }
         catch (ArgumentException e) { return InvalidOptions(e); }
 
+        if (await DocumentTokensOverLimitAsync(text, models, settings.Value.MaxDocumentTokens) is { } tokens)
+        {
+            int limit = settings.Value.MaxDocumentTokens;
+            return Results.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Document too long",
+                detail: string.Create(CultureInfo.InvariantCulture, $"The document is {tokens} tokens long; the limit is {limit} tokens (Summarizer:MaxDocumentTokens)."),
+                extensions: new Dictionary<string, object?> { ["limit"] = limit, ["tokens"] = tokens, ["setting"] = "Summarizer:MaxDocumentTokens" });
+        }
+
         string id;
-        try { id = await client.SubmitAsync(text, options, Security.TenantResolver.TenantOf(http), http.RequestAborted); }
+        var tenant = Security.TenantResolver.TenantOf(http);
+        try { id = await client.SubmitAsync(text, options, tenant, http.RequestAborted); }
         catch (ArgumentException e) { return InvalidOptions(e); }
+        catch (JobLimitExceededException e)
+        {
+            // A concurrency bound (the tenant's across the cluster, or this silo's): nothing was recorded.
+            http.Response.Headers.RetryAfter = e.Refusal.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+            return Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many concurrent jobs", detail: e.Message,
+                extensions: new Dictionary<string, object?> { ["bound"] = e.Refusal.Bound, ["limit"] = e.Refusal.Limit, ["running"] = e.Refusal.Running });
+        }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // The job could not even be recorded (typically grain storage, i.e. Redis, is down): nothing was accepted.
+            // The first line of the error and of its root cause (e.g. Redis refusing the credentials). Neither carries
+            // the Redis password: StackExchange.Redis names endpoints and commands, never the configuration's secrets.
             http.Response.Headers.RetryAfter = "5";
-            return Problem(StatusCodes.Status503ServiceUnavailable, "Service unavailable",
-                "The job could not be recorded: " + e.Message.Split('\n')[0]);
+            var reason = e.Message.Split('\n')[0];
+            var root = e.GetBaseException();
+            if (!ReferenceEquals(root, e)) reason += " (" + root.Message.Split('\n')[0] + ")";
+            return Problem(StatusCodes.Status503ServiceUnavailable, "Service unavailable", "The job could not be recorded: " + reason);
         }
 
         var links = new { self = $"/v1/summaries/{id}", events = $"/v1/summaries/{id}/events" };
         http.Response.Headers.Location = links.self;
         return Results.Json(new { id, status = SummaryStatus.Queued, links }, Json, statusCode: StatusCodes.Status202Accepted);
+    }
+
+    /// <summary>
+    /// The document's token count if it is over <paramref name="limit"/>, else null. The gateway has the model's
+    /// tokenizer, so a document that is too long is refused here rather than accepted and failed in the grain; it counts
+    /// exactly what the document grain would (the normalized text, no special tokens). A document of no more UTF-8
+    /// bytes than the limit cannot exceed it (each byte-level BPE token covers at least one byte) and is not tokenized.
+    /// Without a loaded model nothing is decided here: the job fails with the model's reason.
+    /// </summary>
+    private static async Task<int?> DocumentTokensOverLimitAsync(string text, ModelHost models, int limit)
+    {
+        var normalized = DocumentKeys.Normalize(text);
+        if (Encoding.UTF8.GetByteCount(normalized) <= limit) return null;
+        Summarizer.Model.Pipeline.SummarizationModel model;
+        try { model = await models.GetAsync(); }
+        catch (Exception e) when (e is not OperationCanceledException) { return null; }
+        int tokens = model.TokenizeContent(normalized).Count;
+        return tokens > limit ? tokens : null;
     }
 
     /// <summary>The job if it exists and belongs to the caller's tenant; another tenant's job is as unknown as a missing one.</summary>

@@ -20,11 +20,14 @@ public sealed class ManifestConfiguredSiloTests
         var rendered = Kustomize.Render(overlay);
         var deployment = rendered.Named<k8s.Models.V1Deployment>(deploymentName);
         var container = deployment.Spec.Template.Spec.Containers.Single();
-        await using var redis = await RedisServer.StartAsync();
+        // A Redis that requires the password the Secret would hold (as the bundled StatefulSet does).
+        var password = "secret-" + Guid.NewGuid().ToString("N");
+        await using var redis = await RedisServer.StartAsync(security: new RedisServerSecurity(Password: password));
 
         var secrets = rendered.All<k8s.Models.V1Secret>().SelectMany(s => s.StringData.Select(d => (s.Metadata.Name, d.Key)))
-            .ToDictionary(k => k, _ => redis.ConnectionString);
+            .ToDictionary(k => k, k => k.Key == "password" ? password : throw new InvalidOperationException("unexpected secret key " + k));
         var env = ContainerEnvironment.Resolve(rendered, deployment, container, podName: "summarizer-silo-test-0", podIp: "127.0.0.1", secrets);
+        Assert.Equal(password, env["Summarizer__Redis__Password"]);
 
         // Only what cannot be the same on a shared loopback: the ports, and where the checkpoint is.
         int httpPort = RedisServer.FreePort(), siloPort = RedisServer.FreePort(), gatewayPort = RedisServer.FreePort();
@@ -35,6 +38,9 @@ public sealed class ManifestConfiguredSiloTests
         Assert.Equal("30000", env["Summarizer__GatewayPort"]);
         env["Summarizer__GatewayPort"] = gatewayPort.ToString();
         env["Summarizer__ModelDirectory"] = TinyCheckpoint.Directory;
+        // The Redis Service's name stands for the loopback server here; the rest of the connection string is kept.
+        Assert.StartsWith("summarizer-redis:6379,", env["Summarizer__RedisConnectionString"]);
+        env["Summarizer__RedisConnectionString"] = env["Summarizer__RedisConnectionString"].Replace("summarizer-redis:6379", $"127.0.0.1:{redis.Port}", StringComparison.Ordinal);
         Assert.Equal("127.0.0.1", env["Summarizer__AdvertisedAddress"]);
         Assert.Equal("summarizer-silo-test-0", env["Summarizer__SiloName"]);
 
@@ -54,6 +60,7 @@ public sealed class ManifestConfiguredSiloTests
         var dump = await RedisCli(redis, "--no-raw", "hgetall", key);
         Assert.Contains($"127.0.0.1:{siloPort}", dump);
         Assert.Contains("summarizer-silo-test-0", dump);
+        Assert.DoesNotContain(password, silo.Log);
     }
 
     private static async Task WaitForAsync(SiloProcess silo, HttpClient http, string path)
@@ -78,6 +85,7 @@ public sealed class ManifestConfiguredSiloTests
     {
         var info = new System.Diagnostics.ProcessStartInfo("redis-cli") { RedirectStandardOutput = true, UseShellExecute = false };
         foreach (var a in new[] { "-p", redis.Port.ToString() }.Concat(args)) info.ArgumentList.Add(a);
+        if (redis.Security?.Password is { } password) info.Environment["REDISCLI_AUTH"] = password;
         using var process = System.Diagnostics.Process.Start(info)!;
         var output = await process.StandardOutput.ReadToEndAsync();
         await process.WaitForExitAsync();

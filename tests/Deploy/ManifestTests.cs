@@ -120,12 +120,39 @@ public sealed class ManifestTests
             Assert.Equal("metadata.name", env["POD_NAME"].ValueFrom.FieldRef.FieldPath);
             Assert.NotNull(env["ORLEANS_SERVICE_ID"].ValueFrom.FieldRef);
             Assert.NotNull(env["ORLEANS_CLUSTER_ID"].ValueFrom.FieldRef);
-            var secret = env["Summarizer__RedisConnectionString"].ValueFrom.SecretKeyRef;
+            var secret = env["Summarizer__Redis__Password"].ValueFrom.SecretKeyRef;
             Assert.Contains(r.All<V1Secret>(), s => s.Metadata.Name == secret.Name && s.StringData.ContainsKey(secret.Key));
+            Assert.False(env.ContainsKey("Summarizer__RedisConnectionString"), "the connection string is a ConfigMap setting, not a secret");
             // Every setting the silo is given must pass its own validation.
             Assert.Contains(env["Summarizer__Role"].Value, new[] { "all", "encoder", "decoder" });
         }
         Assert.Equal("redis", r.Settings.Data["Summarizer__Clustering"]);
+    }
+
+    [Theory, MemberData(nameof(Overlays))]
+    public void The_redis_password_comes_only_from_the_secret_and_the_bundled_redis_requires_the_same_one(string overlay)
+    {
+        var r = Kustomize.Render(overlay);
+        var secret = r.All<V1Secret>().Single();
+        Assert.Equal(new[] { "password" }, secret.StringData.Keys);
+        // Nothing secret in the ConfigMap: the connection string names the endpoint only.
+        var connection = r.Settings.Data["Summarizer__RedisConnectionString"];
+        Assert.DoesNotContain("password", connection, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain(r.Settings.Data.Keys, k => k.Contains("Password", StringComparison.OrdinalIgnoreCase));
+        foreach (var (deployment, container) in SummarizerContainers(r))
+        {
+            var reference = container.Env.Single(e => e.Name == "Summarizer__Redis__Password").ValueFrom.SecretKeyRef;
+            Assert.Equal((secret.Metadata.Name, "password"), (reference.Name, reference.Key));
+        }
+        var redis = r.All<V1StatefulSet>().Single().Spec.Template.Spec.Containers.Single();
+        var env = redis.Env.ToDictionary(e => e.Name);
+        Assert.Equal((secret.Metadata.Name, "password"), (env["REDIS_PASSWORD"].ValueFrom.SecretKeyRef.Name, env["REDIS_PASSWORD"].ValueFrom.SecretKeyRef.Key));
+        Assert.Equal((secret.Metadata.Name, "password"), (env["REDISCLI_AUTH"].ValueFrom.SecretKeyRef.Name, env["REDISCLI_AUTH"].ValueFrom.SecretKeyRef.Key));
+        int requirepass = redis.Args.IndexOf("--requirepass");
+        Assert.True(requirepass >= 0, "the bundled Redis does not require a password");
+        Assert.Equal("$(REDIS_PASSWORD)", redis.Args[requirepass + 1]);
+        // The service's Redis host is the bundled one's Service.
+        Assert.StartsWith(r.All<V1StatefulSet>().Single().Spec.ServiceName + ":", connection);
     }
 
     [Theory, MemberData(nameof(Overlays))]

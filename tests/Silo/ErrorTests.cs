@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Summarizer.Silo.Tests;
 
@@ -72,6 +73,33 @@ public sealed class ErrorTests(SiloAppFixture fixture)
         using var response = await PostAsync(body, "application/json");
         var problem = await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadRequest);
         Assert.Contains(field, problem.GetProperty("detail").GetString());
+    }
+
+    [Theory]
+    [InlineData("""{"text": "A document.", "model": "/tmp/other-model"}""", "model")]
+    [InlineData("""{"text": "A document.", "modelDirectory": "/tmp/other-model"}""", "modelDirectory")]
+    [InlineData("""{"text": "A document.", "ModelDirectory": "/tmp/other-model"}""", "ModelDirectory")]
+    [InlineData("""{"text": "A document.", "options": {"modelDirectory": "/tmp/other-model"}}""", "modelDirectory")]
+    [InlineData("""{"text": "A document.", "options": {"model": "/tmp/other-model"}}""", "model")]
+    public async Task AModelOrModelDirectoryInTheRequestIsRefusedNamingTheField(string body, string field)
+    {
+        using var response = await PostAsync(body, "application/json");
+        var problem = await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadRequest);
+        Assert.Contains(field, problem.GetProperty("detail").GetString());
+        Assert.Null(response.Headers.Location);
+    }
+
+    [Fact]
+    public async Task AModelDirectoryInTheQueryStringIsIgnoredAndTheJobUsesTheConfiguredModel()
+    {
+        var configured = await fixture.App.Services.GetRequiredService<Summarizer.Grains.Inference.ModelHost>().GetAsync();
+        var id = await Submissions.AcceptedAsync(await Http.PostAsync("/v1/summaries?model=/nonexistent&modelDirectory=/nonexistent",
+            new StringContent("A short document about query strings.", Encoding.UTF8, "text/plain")));
+
+        await Submissions.AssertDoneAsync(Http, id);
+        // The document key ends with the fingerprint of the model that encoded it: the configured one.
+        var job = await Submissions.GetJobAsync(Http, id);
+        Assert.EndsWith("/" + configured.Fingerprint, job.GetProperty("documentKey").GetString());
     }
 
     [Theory]

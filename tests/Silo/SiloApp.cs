@@ -4,7 +4,7 @@ using Summarizer.TestSupport;
 namespace Summarizer.Silo.Tests;
 
 /// <summary>
-/// The real silo app (Orleans silo + HTTP API) started in the test process through <see cref="SummarizerApp.Build"/>,
+/// The real silo app (Orleans silo + HTTP API) started in the test process through <see cref="SummarizerApp.Build(string[], Action{WebApplicationBuilder}?)"/>,
 /// listening on 127.0.0.1 with free HTTP, silo and gateway ports.
 /// </summary>
 public sealed class SiloApp : IAsyncDisposable
@@ -28,15 +28,31 @@ public sealed class SiloApp : IAsyncDisposable
     /// <summary>A client for the API.</summary>
     public HttpClient Http { get; }
 
+    /// <summary>The app's services (the silo's too: they share one container).</summary>
+    public IServiceProvider Services => _app.Services;
+
+    /// <summary>A client for the API that sends <paramref name="apiKey"/> as its bearer token.</summary>
+    public HttpClient ClientWithKey(string apiKey)
+    {
+        var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromMinutes(3) };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", apiKey);
+        return http;
+    }
+
     /// <summary>Starts a silo over <paramref name="modelDirectory"/> with 128-token shards.</summary>
-    public static async Task<SiloApp> StartAsync(string modelDirectory, long maxRequestBytes = 256 << 10, params string[] extraArgs)
+    public static Task<SiloApp> StartAsync(string modelDirectory, long maxRequestBytes = 256 << 10, params string[] extraArgs) =>
+        StartAsync(modelDirectory, logs: null, maxRequestBytes, extraArgs.Length > 0 ? extraArgs : ["--Summarizer:Api:AllowAnonymous=true"]);
+
+    /// <summary>
+    /// Starts a silo over <paramref name="modelDirectory"/> with 128-token shards, <paramref name="settings"/> applied
+    /// last (they win over the defaults here; anonymous access is off unless they turn it on), and every log line
+    /// copied to <paramref name="logs"/> when given.
+    /// </summary>
+    public static async Task<SiloApp> StartAsync(string modelDirectory, LogCapture? logs, long maxRequestBytes, params string[] settings)
     {
         int httpPort = RedisServer.FreePort();
-        // Anonymous access is for the functional tests; the security tests pass keys and turn it off.
-        var access = extraArgs.Length > 0 ? extraArgs : ["--Summarizer:Api:AllowAnonymous=true"];
         var app = SummarizerApp.Build(
         [
-            .. access,
             $"--urls=http://127.0.0.1:{httpPort}",
             $"--Summarizer:ModelDirectory={modelDirectory}",
             "--Summarizer:ShardLength=128",
@@ -46,8 +62,20 @@ public sealed class SiloApp : IAsyncDisposable
             // Each app is its own cluster, so two apps in one test process never try to join each other.
             $"--ORLEANS_CLUSTER_ID=http-tests-{Guid.NewGuid():N}",
             "--Logging:LogLevel:Default=Warning",
-        ]);
-        await app.StartAsync();
+            .. settings,
+        ], builder =>
+        {
+            if (logs is not null) logs.AddTo(builder.Logging);
+        });
+        try
+        {
+            await app.StartAsync();
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
         return new SiloApp(app, new Uri($"http://127.0.0.1:{httpPort}"), maxRequestBytes);
     }
 

@@ -66,7 +66,7 @@ public sealed class DistributedCrossAttention : ICrossAttentionMemory, IDisposab
                 var mask = new bool[batch * targets.Length];
                 for (int b = 0; b < batch; b++)
                     for (int j = 0; j < targets.Length; j++) mask[b * targets.Length + j] = !selected[b, targets[j]];
-                lses = lses.masked_fill(tensor(mask, [batch, 1, 1, targets.Length]), double.NegativeInfinity);
+                lses = lses.masked_fill(tensor(mask, [batch, 1, 1, targets.Length]), Summarizer.Model.Scalars.NegativeInfinity);
             }
             return PartialAttention.Merge(outputs, lses).Output.to(query.device);
         }

@@ -68,8 +68,26 @@ public sealed class SummarizerOptions
     /// <summary>Clustering: <c>localhost</c> (default) or <c>redis</c>.</summary>
     public string Clustering { get; set; } = "localhost";
 
-    /// <summary>Redis connection string (StackExchange.Redis syntax; password and TLS options go here).</summary>
+    /// <summary>
+    /// Redis connection string (StackExchange.Redis syntax): endpoints and connection settings. Credentials and TLS
+    /// are better given in <see cref="Redis"/>, so the password can come from a secret and never sits in this string.
+    /// </summary>
     public string? RedisConnectionString { get; set; }
+
+    /// <summary>Redis credentials and TLS (<c>Summarizer:Redis:*</c>), merged into the connection for all three uses.</summary>
+    public RedisSecurityOptions Redis { get; set; } = new();
+
+    /// <summary>
+    /// Jobs one tenant may have running (accepted and not finished) across the whole cluster; more are refused with
+    /// <c>429</c>.
+    /// </summary>
+    public int MaxConcurrentJobsPerTenant { get; set; } = 8;
+
+    /// <summary>Jobs that may run on one silo at once (the silo that accepted them over HTTP); more are refused with <c>429</c>.</summary>
+    public int MaxConcurrentJobsPerSilo { get; set; } = 16;
+
+    /// <summary>The <c>Retry-After</c> (seconds) a submission refused by a concurrency bound is given.</summary>
+    public int JobLimitRetryAfterSeconds { get; set; } = 10;
 
     /// <summary>Expiry of K/V blobs in Redis; null keeps them until evicted by Redis itself.</summary>
     public TimeSpan? KvTimeToLive { get; set; }

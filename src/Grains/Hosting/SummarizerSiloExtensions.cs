@@ -10,6 +10,7 @@ using StackExchange.Redis;
 using Summarizer.Grains.Inference;
 using Summarizer.Grains.Placement;
 using Summarizer.Grains.KvStore;
+using Summarizer.Grains.Summaries;
 
 namespace Summarizer.Grains.Hosting;
 
@@ -44,6 +45,7 @@ public static class SummarizerSiloExtensions
         services.AddSingleton(sp => new InferenceWorker(options.InferenceThreads, sp.GetRequiredService<ILogger<InferenceWorker>>()));
         services.AddSingleton(sp => new ShardAttentionWorker(options.ShardAttentionThreads, sp.GetRequiredService<ILogger<InferenceWorker>>()));
         services.AddSingleton<ModelHost>();
+        services.AddSingleton<SiloJobSlots>();
         services.AddSingleton(sp => new MemoryShardCache(options.MemoryBudgetBytes, sp.GetRequiredService<ILogger<MemoryShardCache>>()));
         services.AddSingleton(sp => new ShardRepository(
             sp.GetRequiredService<MemoryShardCache>(),
@@ -55,18 +57,18 @@ public static class SummarizerSiloExtensions
             sp.GetRequiredService<ILogger<ShardRepository>>()));
 
         bool usesRedis = options.KvStore == "redis" || options.Clustering == "redis" || options.GrainStorage == "redis";
-        if (usesRedis)
-        {
-            var redis = ConfigurationOptions.Parse(options.RedisConnectionString!);
-            services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(redis));
-        }
+        // One configuration (endpoints from the connection string, user, password and TLS from Summarizer:Redis) for
+        // all three uses; each gets its own copy. Built now, so a bad TLS file fails the silo at start with its name.
+        var redis = usesRedis ? RedisConnection.Build(options) : null;
+        if (redis is not null)
+            services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(redis.Clone()));
 
         if (options.GrainStorage == "redis")
         {
             silo.Services.AddRedisGrainStorage(StorageNames.Summarizer, (OptionsBuilder<Orleans.Persistence.RedisStorageOptions> builder) =>
                 builder.Configure<IServiceProvider>((o, sp) =>
                 {
-                    o.ConfigurationOptions = ConfigurationOptions.Parse(options.RedisConnectionString!);
+                    o.ConfigurationOptions = redis!.Clone();
                     // Orleans' own serializer for the [GenerateSerializer] state types: compact, versioned by [Id],
                     // and no type names from the stored bytes are trusted (JSON with $type would be both brittle and riskier).
                     o.GrainStorageSerializer = new Orleans.Storage.OrleansGrainStorageSerializer(sp.GetRequiredService<Orleans.Serialization.Serializer>());
@@ -80,7 +82,7 @@ public static class SummarizerSiloExtensions
         if (!configureClustering) return silo;
         if (options.Clustering == "redis")
         {
-            silo.UseRedisClustering(o => o.ConfigurationOptions = ConfigurationOptions.Parse(options.RedisConnectionString!));
+            silo.UseRedisClustering(o => o.ConfigurationOptions = redis!.Clone());
             var address = string.IsNullOrWhiteSpace(options.AdvertisedAddress) ? IPAddress.Loopback : IPAddress.Parse(options.AdvertisedAddress);
             silo.ConfigureEndpoints(address, options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: !IPAddress.IsLoopback(address));
         }
@@ -113,6 +115,9 @@ public static class SummarizerSiloExtensions
         Require(o.ShardAttentionThreads >= 1, nameof(o.ShardAttentionThreads), "must be at least 1.");
         Require(o.MemoryBudgetBytes >= 1, nameof(o.MemoryBudgetBytes), "must be positive.");
         Require(o.MaxDocumentTokens >= 1, nameof(o.MaxDocumentTokens), "must be positive.");
+        Require(o.MaxConcurrentJobsPerTenant >= 1, nameof(o.MaxConcurrentJobsPerTenant), "must be at least 1.");
+        Require(o.MaxConcurrentJobsPerSilo >= 1, nameof(o.MaxConcurrentJobsPerSilo), "must be at least 1.");
+        Require(o.JobLimitRetryAfterSeconds >= 1, nameof(o.JobLimitRetryAfterSeconds), "must be at least 1.");
         Require((o.KvStore != "redis" && o.Clustering != "redis" && o.GrainStorage != "redis") || !string.IsNullOrWhiteSpace(o.RedisConnectionString),
             nameof(o.RedisConnectionString), "is required when KvStore, GrainStorage or Clustering is 'redis'.");
         Require(o.KvDType.ToLowerInvariant() is "f32" or "f16" or "bf16", nameof(o.KvDType), $"must be f32, f16 or bf16, not '{o.KvDType}'.");

@@ -6,6 +6,7 @@ using Summarizer.Grains.Distributed;
 using Summarizer.Model.Attention;
 using Summarizer.Model.Generation;
 using Orleans.Concurrency;
+using Orleans.Placement;
 using Orleans.Runtime.Placement;
 using Summarizer.Contracts;
 using Summarizer.Grains.Hosting;
@@ -19,8 +20,13 @@ namespace Summarizer.Grains.Summaries;
 /// <see cref="ShardRepository"/>, runs the search on an inference thread, and publishes each decided delta to
 /// watchers while persisting the job. Reentrant, so watchers are served while generation runs. If the silo dies, the
 /// next activation regenerates (generation is deterministic) and publishes only what was not yet published.
+/// A job is accepted only within the concurrency bounds: a slot on this silo (<see cref="SiloJobSlots"/>) and one of its
+/// tenant's (<see cref="IJobAdmissionGrain"/>); both are given back when it completes, fails or is cancelled, before
+/// the final event is visible. Placed on the caller's silo when it can be, so a job submitted over HTTP runs on (and
+/// counts against) the silo that accepted it.
 /// </summary>
 [Reentrant]
+[PreferLocalPlacement]
 public sealed class SummaryGrain : Grain, ISummaryGrain, IGrainMigrationParticipant
 {
     private const string MigratedKey = "summarizer.migrated";
@@ -31,6 +37,7 @@ public sealed class SummaryGrain : Grain, ISummaryGrain, IGrainMigrationParticip
     private readonly ModelHost _models;
     private readonly InferenceWorker _worker;
     private readonly ShardRepository _shards;
+    private readonly SiloJobSlots _slots;
     private readonly ILogger<SummaryGrain> _logger;
     private readonly SummarizerOptions _options;
     private readonly CancellationTokenSource _cancel = new();
@@ -38,11 +45,15 @@ public sealed class SummaryGrain : Grain, ISummaryGrain, IGrainMigrationParticip
     private Task? _run;
     private DateTime _lastPersist = DateTime.MinValue;
     private bool _migrating, _migrated;
+    private bool _starting;
+    private bool _resumed;
+    private bool _slotsReleased;
 
     /// <summary>Created by Orleans.</summary>
     public SummaryGrain([PersistentState("summary", StorageNames.Summarizer)] IPersistentState<SummaryState> state,
-        ModelHost models, InferenceWorker worker, ShardRepository shards, IOptions<SummarizerOptions> options, ILogger<SummaryGrain> logger)
+        ModelHost models, InferenceWorker worker, ShardRepository shards, SiloJobSlots slots, IOptions<SummarizerOptions> options, ILogger<SummaryGrain> logger)
     {
+        _slots = slots;
         _options = options.Value;
         _state = state;
         _models = models;
@@ -55,16 +66,25 @@ public sealed class SummaryGrain : Grain, ISummaryGrain, IGrainMigrationParticip
 
     private SiloAddress Here => GrainContext.Address.SiloAddress!;
 
+    private string JobId => this.GetPrimaryKeyString();
+
     /// <inheritdoc />
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         // A job persisted mid-flight lost its silo: pick it up again.
         if (_state.State.Request is not null && !Job.IsFinished && _migrated)
+        {
+            // Moved here to be near its document: it now counts against this silo (the old one gave its slot back).
+            _slots.Acquire(JobId);
             StartRun();
+        }
         else if (_state.State.Request is not null && !Job.IsFinished)
         {
             _state.State.Job = Job with { Resumes = Job.Resumes + 1 };
             _logger.LogWarning("Resuming job {Job} after losing its silo ({Tokens} tokens already published).", Job.JobId, Job.TokenIds.Count);
+            // Accepted earlier, so it runs whatever the bounds; it counts against this silo and keeps its tenant slot.
+            _slots.Acquire(JobId);
+            _resumed = true;
             StartRun();
         }
         return Task.CompletedTask;
@@ -105,33 +125,73 @@ public sealed class SummaryGrain : Grain, ISummaryGrain, IGrainMigrationParticip
     public void OnRehydrate(IRehydrationContext rehydrationContext) => _migrated = rehydrationContext.TryGetValue(MigratedKey, out bool moved) && moved;
 
     /// <inheritdoc />
-    public async Task<SummaryJob> StartAsync(SummaryRequest request)
+    public async Task<StartOutcome> StartAsync(SummaryRequest request)
     {
-        if (_state.State.Request is not null) return Job;
+        if (_state.State.Request is not null) return new StartOutcome(Job, null);
         if (string.IsNullOrWhiteSpace(request.Text)) throw new ArgumentException("The document is empty or whitespace only.", "text");
         RequestOptionsMapper.ToModel(request.Options);
-        _state.State.Request = request;
-        _state.State.Job = new SummaryJob
-        {
-            JobId = this.GetPrimaryKeyString(),
-            Tenant = request.Tenant,
-            Status = SummaryStatus.Queued,
-            Options = request.Options,
-            CreatedAt = DateTimeOffset.UtcNow,
-        };
+        if (_starting) throw new InvalidOperationException($"Job {JobId} is already being started.");
+        _starting = true;
         try
         {
-            await _state.WriteStateAsync();
+            // The bounds first; a refusal changes nothing stored (this silo's count is memory, the tenant's is not written).
+            if (!_slots.TryAcquire(JobId, out int onSilo))
+                return Refused(JobLimitRefusal.PerSilo, _slots.Limit, onSilo);
+            var admission = GrainFactory.GetGrain<IJobAdmissionGrain>(request.Tenant);
+            JobAdmission admitted;
+            try { admitted = await admission.TryAdmitAsync(JobId); }
+            catch
+            {
+                _slots.Release(JobId);
+                throw;
+            }
+            if (!admitted.Admitted)
+            {
+                _slots.Release(JobId);
+                return Refused(JobLimitRefusal.PerTenant, admitted.Limit, admitted.Running);
+            }
+
+            _state.State.Request = request;
+            _state.State.Job = new SummaryJob
+            {
+                JobId = JobId,
+                Tenant = request.Tenant,
+                Status = SummaryStatus.Queued,
+                Options = request.Options,
+                CreatedAt = DateTimeOffset.UtcNow,
+            };
+            try
+            {
+                await _state.WriteStateAsync();
+            }
+            catch
+            {
+                // Not recorded means not accepted: forget it, so this activation never claims a job that does not
+                // exist, and give the slots back (a tenant slot that cannot be given back now is freed by the
+                // admission grain's check, as this job will never run).
+                _state.State = new SummaryState();
+                _slots.Release(JobId);
+                try { await admission.ReleaseAsync(JobId); }
+                catch (Exception e) { _logger.LogWarning("Could not give back the tenant slot of unrecorded job {Job}: {Reason}", JobId, e.Message); }
+                throw;
+            }
+            StartRun();
+            return new StartOutcome(Job, null);
         }
-        catch
+        finally
         {
-            // Not recorded means not accepted: forget it, so this activation never claims a job that does not exist.
-            _state.State = new SummaryState();
-            throw;
+            _starting = false;
         }
-        StartRun();
-        return Job;
     }
+
+    private StartOutcome Refused(string bound, int limit, int running)
+    {
+        _logger.LogInformation("Refused job {Job}: {Bound} ({Limit}) reached.", JobId, bound, limit);
+        return new StartOutcome(null, new JobLimitRefusal(bound, limit, running, _options.JobLimitRetryAfterSeconds));
+    }
+
+    /// <inheritdoc />
+    public Task<bool> IsRunningAsync() => Task.FromResult(_starting || (_state.State.Request is not null && !Job.IsFinished));
 
     /// <inheritdoc />
     public Task<SummaryJob?> GetAsync() => Task.FromResult(_state.State.Request is null ? null : Job);
@@ -182,6 +242,12 @@ public sealed class SummaryGrain : Grain, ISummaryGrain, IGrainMigrationParticip
         var leases = Array.Empty<ShardLease?>();
         try
         {
+            if (_resumed)
+            {
+                // Its tenant slot may have been lost with the admission grain's silo (memory storage): hold it again.
+                try { await GrainFactory.GetGrain<IJobAdmissionGrain>(request.Tenant).HoldAsync(JobId); }
+                catch (Exception e) { _logger.LogWarning("Resumed job {Job} could not re-register with its tenant's bound: {Reason}", JobId, e.Message); }
+            }
             var model = await _models.GetAsync();
             var options = RequestOptionsMapper.ToModel(request.Options);
             var text = DocumentKeys.Normalize(request.Text);
@@ -318,6 +384,26 @@ public sealed class SummaryGrain : Grain, ISummaryGrain, IGrainMigrationParticip
         {
             foreach (var l in leases) l?.Dispose();
             keepAlive.Dispose();
+            // Normally done before the final event was published; here when that final write failed.
+            await ReleaseSlotsAsync();
+        }
+    }
+
+    /// <summary>
+    /// Gives back this silo's slot, and the tenant's if the job is finished (a job that stops here unfinished is
+    /// resumed elsewhere and keeps it). Once per activation.
+    /// </summary>
+    private async Task ReleaseSlotsAsync()
+    {
+        if (_slotsReleased) return;
+        _slotsReleased = true;
+        _slots.Release(JobId);
+        if (!Job.IsFinished) return;
+        try { await GrainFactory.GetGrain<IJobAdmissionGrain>(Job.Tenant).ReleaseAsync(JobId); }
+        catch (Exception e)
+        {
+            // The admission grain frees it when the tenant next reaches its bound (it asks this finished job).
+            _logger.LogWarning("Job {Job} could not give back its tenant slot: {Reason}", JobId, e.Message);
         }
     }
 
@@ -458,6 +544,8 @@ public sealed class SummaryGrain : Grain, ISummaryGrain, IGrainMigrationParticip
         // the last event any subscriber received and a reconnecting client gets no duplicated or missing text.
         // Only progress events may be persisted lazily: losing one repeats a progress bar update, not text.
         if (force || e.Kind != SummaryEventKind.Progress || DateTime.UtcNow - _lastPersist >= PersistEvery) await PersistAsync();
+        // The slots are free before anyone sees the end: a client that submits again on "done" is not refused.
+        if (numbered.IsTerminal) await ReleaseSlotsAsync();
         var changed = _changed;
         _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         changed.TrySetResult();

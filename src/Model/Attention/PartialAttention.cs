@@ -22,7 +22,7 @@ public static class PartialAttention
         // [b,1,h,t,d] x [1,s,h,d,l] -> [b,s,h,t,l].
         var scores = query.unsqueeze(1).matmul(keys.unsqueeze(0).transpose(-1, -2));
         if (validKeys is not null)
-            scores = scores.masked_fill(validKeys.logical_not().unsqueeze(1).unsqueeze(1).unsqueeze(0), double.NegativeInfinity);
+            scores = scores.masked_fill(validKeys.logical_not().unsqueeze(1).unsqueeze(1).unsqueeze(0), Scalars.NegativeInfinity);
         var (output, lse) = Normalize(scores, values.unsqueeze(0));
         // Partials leave in [b, h, t, s, *] so the shard axis is the one merged.
         return (output.permute(0, 2, 3, 1, 4), lse.permute(0, 2, 3, 1));

@@ -15,7 +15,7 @@ public static class ShardScore
     public static (Tensor MeanKeys, Tensor LogLengths) Summarize(Tensor keys, Tensor validKeys)
     {
         var valid = validKeys.to_type(keys.dtype);                               // [s, l]
-        var counts = valid.sum(1).clamp_min(1);                                 // [s]
+        var counts = valid.sum(1).clamp_min(Scalars.One);                       // [s]
         var sums = einsum("shld,sl->shd", keys, valid);
         return (sums / counts.view(-1, 1, 1), counts.log());
     }
@@ -24,6 +24,7 @@ public static class ShardScore
     public static Tensor Compute(Tensor query, Tensor meanKeys, Tensor logLengths)
     {
         var perHead = einsum("bhtd,shd->bhs", query, meanKeys);                 // Σ over steps of q·k̄
-        return perHead.mean([1]) + logLengths.unsqueeze(0) * query.shape[2];
+        var lengthTerm = Scalars.With(query.shape[2], steps => logLengths.unsqueeze(0).mul(steps));
+        return perHead.mean([1]) + lengthTerm;
     }
 }

@@ -28,7 +28,8 @@ public sealed class ShardedCrossAttention : ICrossAttentionMemory, IDisposable
         long maxLength = shards.Max(s => (long)s.ValidLength);
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var valid = stack(shards.Select(s => arange(maxLength).lt(s.ValidLength)).ToArray()).to(device);
+        using var positions = Scalars.With(maxLength, stop => arange(stop));
+        var valid = stack(shards.Select(s => Scalars.With((long)s.ValidLength, length => positions.lt(length))).ToArray()).to(device);
         _layers = new LayerMemory[layers];
         for (int layer = 0; layer < layers; layer++)
         {
@@ -73,7 +74,7 @@ public sealed class ShardedCrossAttention : ICrossAttentionMemory, IDisposable
             for (long b = 0; b < batch; b++)
                 hidden[b * union.Length + u] = !chosen.AsSpan((int)(b * k), k).Contains(shard);
         }
-        var selectedLse = cat(lses, 3).masked_fill(tensor(hidden, [batch, 1, 1, union.Length]).to(query.device), double.NegativeInfinity);
+        var selectedLse = cat(lses, 3).masked_fill(tensor(hidden, [batch, 1, 1, union.Length]).to(query.device), Scalars.NegativeInfinity);
         return PartialAttention.Merge(cat(outputs, 3), selectedLse).Output;
     }
 

@@ -27,7 +27,7 @@ internal sealed class TokenEmbedding : IDisposable
     public Tensor Forward(Tensor ids)
     {
         var embedded = Weight.index_select(0, ids.flatten()).view([.. ids.shape, Weight.shape[1]]);
-        return Scale == 1.0 ? embedded : embedded * Scale;
+        return Scale == 1.0 ? embedded : Scalars.With(Scale, s => embedded.mul(s));
     }
 
     public void Dispose() => Weight.Dispose();
@@ -112,7 +112,7 @@ internal sealed class BartAttention : IDisposable
     /// <summary><c>[batch, len, d]</c> to <c>[batch, heads, len, headDim]</c>.</summary>
     public Tensor SplitHeads(Tensor x) => x.view(x.shape[0], x.shape[1], Heads, HeadDim).transpose(1, 2);
 
-    public Tensor ProjectQuery(Tensor hidden) => SplitHeads(_q.Forward(hidden) * Scaling);
+    public Tensor ProjectQuery(Tensor hidden) => SplitHeads(Scalars.With(Scaling, s => _q.Forward(hidden).mul(s)));
 
     /// <summary>Keys and values of <paramref name="hidden"/>, each <c>[batch, heads, len, headDim]</c>.</summary>
     public (Tensor Keys, Tensor Values) ProjectKeyValues(Tensor hidden) =>

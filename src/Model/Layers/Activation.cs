@@ -20,9 +20,14 @@ internal static class Activation
 
     private static Tensor GeluTanh(Tensor x)
     {
-        using var cube = x.pow(3);
-        using var inner = (x + cube * 0.044715) * Math.Sqrt(2.0 / Math.PI);
+        // Scalars kept alive across each native call (see Scalars).
+        using var cube = x.pow(Scalars.Three);
+        using var scaledCube = Scalars.With(0.044715, c => cube.mul(c));
+        using var sum = x.add(scaledCube);
+        using var inner = Scalars.With(Math.Sqrt(2.0 / Math.PI), c => sum.mul(c));
         using var t = inner.tanh();
-        return 0.5 * x * (1.0 + t);
+        using var onePlus = t.add(Scalars.OnePointZero);
+        using var halfX = x.mul(Scalars.Half);
+        return halfX.mul(onePlus);
     }
 }
