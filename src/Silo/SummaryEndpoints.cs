@@ -40,6 +40,7 @@ public static class SummaryEndpoints
         v1.MapGet("{id}", GetAsync);
         v1.MapGet("{id}/events", EventsAsync);
         v1.MapDelete("{id}", CancelAsync);
+        app.MapGet("/v1/diagnostics", DiagnosticsAsync).RequireRateLimiting("per-tenant");
         // Liveness checks only this process (no dependencies), so a Redis outage never restarts healthy silos.
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
@@ -219,6 +220,19 @@ public static class SummaryEndpoints
 
     private static IResult NotFound(string id) =>
         Problem(StatusCodes.Status404NotFound, "Unknown job", $"No summary job '{id}'.");
+
+    /// <summary>
+    /// Every active silo's figures, for admin tenants only. Anyone else gets the same 404 as an unknown route, so the
+    /// endpoint's existence says nothing to a tenant.
+    /// </summary>
+    private static async Task<IResult> DiagnosticsAsync(HttpContext http, IGrainFactory grains, Microsoft.Extensions.Options.IOptions<Security.ApiAccessOptions> access)
+    {
+        if (!access.Value.IsAdmin(Security.TenantResolver.TenantOf(http), http)) return Results.NotFound();
+        var hosts = await grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true);
+        var silos = await Task.WhenAll(hosts.Keys.Select(silo =>
+            grains.GetGrain<ISiloDiagnosticsGrain>(Grains.Diagnostics.SiloDiagnosticsGrain.KeyOf(silo)).GetAsync()));
+        return Results.Json(new { silos = silos.OrderBy(s => s.Silo, StringComparer.Ordinal) }, Json);
+    }
 
     private static IResult Problem(int status, string title, string detail, string? parameter = null) =>
         Results.Problem(detail: detail, statusCode: status, title: title,

@@ -42,6 +42,7 @@ public static class SummarizerSiloExtensions
         // reads it to keep document grains on silos that can encode (GPU silos in the gpu overlay).
         silo.UseSiloMetadata(new Dictionary<string, string> { [SiloRoles.MetadataKey] = options.Role });
         services.AddPlacementFilter<EncoderPlacementFilterStrategy, EncoderPlacementFilterDirector>(ServiceLifetime.Singleton);
+        services.AddPlacementDirector<SiloKeyedPlacement, SiloKeyedPlacementDirector>();
         services.AddSingleton(sp => new InferenceWorker(options.InferenceThreads, sp.GetRequiredService<ILogger<InferenceWorker>>()));
         services.AddSingleton(sp => new ShardAttentionWorker(options.ShardAttentionThreads, sp.GetRequiredService<ILogger<InferenceWorker>>()));
         services.AddSingleton<ModelHost>();

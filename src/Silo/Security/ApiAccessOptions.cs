@@ -19,6 +19,16 @@ public sealed class ApiAccessOptions
     /// <summary>Tenants and the SHA-256 (hex) of their API keys; a tenant may have several keys (rotation).</summary>
     public List<TenantKey> Keys { get; set; } = [];
 
+    /// <summary>
+    /// Tenants whose keys may read operator endpoints (<c>GET /v1/diagnostics</c>). Anonymous callers never may, even
+    /// when the anonymous tenant is listed.
+    /// </summary>
+    public List<string> AdminTenants { get; set; } = [];
+
+    /// <summary>Whether the request, authenticated as <paramref name="tenant"/>, may read operator endpoints.</summary>
+    public bool IsAdmin(string tenant, HttpContext http) =>
+        http.Request.Headers.Authorization.Count > 0 && AdminTenants.Contains(tenant, StringComparer.Ordinal);
+
     /// <summary>Requests per minute per tenant before <c>429</c>.</summary>
     public int RequestsPerMinute { get; set; } = 600;
 }

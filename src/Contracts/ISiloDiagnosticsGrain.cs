@@ -1,0 +1,54 @@
+namespace Summarizer.Contracts;
+
+/// <summary>
+/// One grain per silo, keyed by the silo's parsable address and always placed on that silo: reports what the silo
+/// holds and does, for operators (<c>GET /v1/diagnostics</c>, admin keys only) and for load tests.
+/// </summary>
+[Alias("summarizer.ISiloDiagnosticsGrain")]
+public interface ISiloDiagnosticsGrain : IGrainWithStringKey
+{
+    /// <summary>This silo's figures now.</summary>
+    [Alias("Get")]
+    Task<SiloDiagnostics> GetAsync();
+}
+
+/// <summary>What one silo holds and has done since it started.</summary>
+[GenerateSerializer, Immutable, Alias("summarizer.SiloDiagnostics")]
+public sealed record SiloDiagnostics
+{
+    /// <summary>The silo's address.</summary>
+    [Id(0)] public string Silo { get; init; } = "";
+
+    /// <summary>Bytes of K/V held in the silo's memory cache.</summary>
+    [Id(1)] public long KvBytes { get; init; }
+
+    /// <summary>The memory cache's budget (<c>Summarizer:MemoryBudgetBytes</c>).</summary>
+    [Id(2)] public long KvBudgetBytes { get; init; }
+
+    /// <summary>Shards in the memory cache.</summary>
+    [Id(3)] public int Shards { get; init; }
+
+    /// <summary>Shards evicted to stay within the budget.</summary>
+    [Id(4)] public long Evictions { get; init; }
+
+    /// <summary>Shards read back from the durable store (Redis).</summary>
+    [Id(5)] public long DurableHits { get; init; }
+
+    /// <summary>Jobs decoding on this silo.</summary>
+    [Id(6)] public int RunningJobs { get; init; }
+
+    /// <summary>Work items queued or running on the inference threads.</summary>
+    [Id(7)] public int InferenceQueue { get; init; }
+
+    /// <summary>Shard-grain calls answered, and the passes over K/V they took (fewer when batched).</summary>
+    [Id(8)] public long ShardCalls { get; init; }
+
+    /// <summary>Passes over shard K/V that answered <see cref="ShardCalls"/>.</summary>
+    [Id(9)] public long ShardPasses { get; init; }
+
+    /// <summary>Managed memory of the silo process (GC heap), bytes.</summary>
+    [Id(10)] public long ManagedBytes { get; init; }
+
+    /// <summary>Resident memory of the silo process, bytes.</summary>
+    [Id(11)] public long ProcessBytes { get; init; }
+}

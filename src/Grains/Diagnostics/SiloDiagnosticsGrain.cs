@@ -1,0 +1,39 @@
+using System.Diagnostics;
+using Summarizer.Contracts;
+using Summarizer.Grains.Inference;
+using Summarizer.Grains.KvStore;
+using Summarizer.Grains.Placement;
+using Summarizer.Grains.Summaries;
+
+namespace Summarizer.Grains.Diagnostics;
+
+/// <summary>Reads this silo's counters: K/V memory against its budget, evictions, running jobs, queues, batching.</summary>
+[SiloKeyedPlacement]
+public sealed class SiloDiagnosticsGrain(ShardRepository shards, SiloJobSlots jobs, InferenceWorker inference, ShardAttentionWorker shardAttention)
+    : Grain, ISiloDiagnosticsGrain
+{
+    /// <summary>The key of the diagnostics grain of <paramref name="silo"/>.</summary>
+    public static string KeyOf(SiloAddress silo) => silo.ToParsableString();
+
+    /// <inheritdoc />
+    public Task<SiloDiagnostics> GetAsync()
+    {
+        var memory = shards.Memory;
+        using var process = Process.GetCurrentProcess();
+        return Task.FromResult(new SiloDiagnostics
+        {
+            Silo = this.GetPrimaryKeyString(),
+            KvBytes = memory.Bytes,
+            KvBudgetBytes = memory.ByteBudget,
+            Shards = memory.Count,
+            Evictions = memory.Evictions,
+            DurableHits = shards.DurableHits,
+            RunningJobs = jobs.Count,
+            InferenceQueue = inference.Pending,
+            ShardCalls = shardAttention.Calls,
+            ShardPasses = shardAttention.Computations,
+            ManagedBytes = GC.GetTotalMemory(false),
+            ProcessBytes = process.WorkingSet64,
+        });
+    }
+}

@@ -1,0 +1,68 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Summarizer.TestSupport;
+
+namespace Summarizer.Silo.Tests;
+
+public sealed class DiagnosticsTests : IAsyncLifetime
+{
+    private const string OpsKey = "key-of-the-operators", TenantKey = "key-of-a-tenant";
+    private const long Budget = 3L << 20;
+    private SiloApp _app = null!;
+
+    private static string Hash(string key) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(key))).ToLowerInvariant();
+
+    public async Task InitializeAsync() => _app = await SiloApp.StartAsync(TinyCheckpoint.Directory, 256 << 10,
+        "--Summarizer:Api:Keys:0:Tenant=ops", $"--Summarizer:Api:Keys:0:Sha256={Hash(OpsKey)}",
+        "--Summarizer:Api:Keys:1:Tenant=tenant-a", $"--Summarizer:Api:Keys:1:Sha256={Hash(TenantKey)}",
+        // Even listing the anonymous tenant as admin must not open diagnostics to anonymous callers.
+        "--Summarizer:Api:AdminTenants:0=ops", "--Summarizer:Api:AdminTenants:1=default",
+        "--Summarizer:Api:AllowAnonymous=true", $"--Summarizer:MemoryBudgetBytes={Budget}");
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    [Fact]
+    public async Task OnlyAdminKeysReadDiagnosticsOthersGetTheNotFoundOfAnUnknownRoute()
+    {
+        using var tenant = _app.ClientWithKey(TenantKey);
+        using var asTenant = await tenant.GetAsync("/v1/diagnostics");
+        Assert.Equal(HttpStatusCode.NotFound, asTenant.StatusCode);
+        using var anonymous = await _app.Http.GetAsync("/v1/diagnostics");
+        Assert.Equal(HttpStatusCode.NotFound, anonymous.StatusCode);
+        using var wrong = _app.ClientWithKey("not-a-key");
+        using var asNobody = await wrong.GetAsync("/v1/diagnostics");
+        Assert.Equal(HttpStatusCode.Unauthorized, asNobody.StatusCode);
+
+        using var ops = _app.ClientWithKey(OpsKey);
+        using var asOps = await ops.GetAsync("/v1/diagnostics");
+        Assert.Equal(HttpStatusCode.OK, asOps.StatusCode);
+    }
+
+    [Fact]
+    public async Task DiagnosticsReportEverySilosKvMemoryAgainstItsBudgetAfterAJob()
+    {
+        using var tenant = _app.ClientWithKey(TenantKey);
+        using var post = await tenant.PostAsJsonAsync("/v1/summaries", new { text = TinyCheckpoint.Document(2000, 3000).Document, options = new { maxNewTokens = 4 } });
+        Assert.Equal(HttpStatusCode.Accepted, post.StatusCode);
+        var id = (await post.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+        for (var deadline = DateTime.UtcNow.AddMinutes(2); ;)
+        {
+            var job = await tenant.GetFromJsonAsync<JsonElement>($"/v1/summaries/{id}");
+            if (job.GetProperty("status").GetString() == "completed") break;
+            Assert.True(DateTime.UtcNow < deadline, "the job did not complete");
+            await Task.Delay(200);
+        }
+
+        using var ops = _app.ClientWithKey(OpsKey);
+        var silos = (await ops.GetFromJsonAsync<JsonElement>("/v1/diagnostics")).GetProperty("silos").EnumerateArray().ToList();
+        var silo = Assert.Single(silos);
+        Assert.Equal(Budget, silo.GetProperty("kvBudgetBytes").GetInt64());
+        Assert.InRange(silo.GetProperty("kvBytes").GetInt64(), 1, Budget);
+        Assert.True(silo.GetProperty("shards").GetInt32() > 0);
+        Assert.Equal(0, silo.GetProperty("runningJobs").GetInt32());
+        Assert.True(silo.GetProperty("processBytes").GetInt64() > 0);
+    }
+}
