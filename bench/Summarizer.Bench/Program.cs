@@ -1,11 +1,15 @@
 using System.Diagnostics;
 using Summarizer.Bench;
 
-// Usage: --suite all|crossattn,encode-once,decode,encoder,memory,distributed,redis,realdocs,lse-merge [--quick] --out DIR
+// Usage: --suite all|crossattn,encode-once,decode,encoder,memory,distributed,redis,realdocs,load,lse-merge [--quick [--full SUITES]] --out DIR
+//        [--load-clients N --load-seconds S] [--dist-model tiny|bart-base]
 //        [--threads N] [--dist-model bart-base|tiny]
 //        --report DIR [--docs docs/benchmarks.md] [--images docs/bench] [--readme README.md]
 string? Arg(string name) => Array.IndexOf(args, name) is int i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
 bool quick = args.Contains("--quick");
+// --full crossattn,... runs those suites at full size even with --quick (e.g. the 128K cross-attention points).
+var fullSuites = Arg("--full")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
+bool Quick(string suite) => quick && !fullSuites.Contains(suite);
 
 if (Arg("--report") is { } reportDir)
 {
@@ -20,13 +24,13 @@ if (Arg("--threads") is { } threads) TorchSharp.torch.set_num_threads(int.Parse(
 var outDir = Arg("--out") ?? "bench-results";
 Directory.CreateDirectory(outDir);
 Plots.Directory = outDir;
-string[] all = ["crossattn", "encode-once", "decode", "encoder", "memory", "distributed", "redis", "realdocs", "lse-merge"];
+string[] all = ["crossattn", "encode-once", "decode", "encoder", "memory", "distributed", "redis", "realdocs", "load", "lse-merge"];
 var suiteArg = Arg("--suite") ?? "all";
 var suites = suiteArg == "all" ? all : suiteArg.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 foreach (var s in suites)
     if (!all.Contains(s)) { Console.Error.WriteLine($"unknown suite '{s}'; known: {string.Join(", ", all)}"); return 2; }
 
-var results = new ResultSet { Quick = quick, Suites = [.. suites] };
+var results = new ResultSet { Quick = quick, Suites = [.. suites], FullSuites = quick ? [.. fullSuites] : [] };
 var wall = Stopwatch.StartNew();
 var save = () => { results.WallSeconds = wall.Elapsed.TotalSeconds; results.Save(Path.Combine(outDir, "results.json")); };
 Console.WriteLine($"Summarizer.Bench: {(quick ? "quick" : "full")}, suites {string.Join(",", suites)}, torch threads {TorchSharp.torch.get_num_threads()}, out {outDir}");
@@ -38,10 +42,10 @@ void Timed(string suite, Action run)
     Console.WriteLine($"[{suite}] {sw.Elapsed.TotalSeconds:F0} s");
     save();
 }
-Timed("crossattn", () => ModelSuites.CrossAttention(results, quick));
-Timed("encode-once", () => ModelSuites.EncodeOnce(results, quick));
-Timed("decode", () => ModelSuites.Decode(results, quick));
-Timed("encoder", () => ModelSuites.Encoder(results, quick));
+Timed("crossattn", () => ModelSuites.CrossAttention(results, Quick("crossattn")));
+Timed("encode-once", () => ModelSuites.EncodeOnce(results, Quick("encode-once")));
+Timed("decode", () => ModelSuites.Decode(results, Quick("decode")));
+Timed("encoder", () => ModelSuites.Encoder(results, Quick("encoder")));
 if (suites.Contains("memory") || suites.Contains("redis"))
 {
     var sw = Stopwatch.StartNew();
@@ -68,6 +72,16 @@ if (suites.Contains("distributed"))
     save();
 }
 Timed("realdocs", () => StoreSuites.RealDocuments(results, quick));
+if (suites.Contains("load"))
+{
+    // Quick: 4 clients for a minute; full: 16 clients for ten. Either can be set with --load-clients / --load-seconds.
+    int clients = Arg("--load-clients") is { } c ? int.Parse(c, System.Globalization.CultureInfo.InvariantCulture) : quick ? 4 : 16;
+    int seconds = Arg("--load-seconds") is { } d ? int.Parse(d, System.Globalization.CultureInfo.InvariantCulture) : quick ? 60 : 600;
+    var sw = Stopwatch.StartNew();
+    await LoadSuite.RunAsync(results, outDir, clients, seconds, budgetBytes: 16L << 20);
+    Console.WriteLine($"[load] {sw.Elapsed.TotalSeconds:F0} s");
+    save();
+}
 if (suites.Contains("lse-merge"))
 {
     if (quick) results.Skipped["lse-merge"] = "BenchmarkDotNet micro-benchmark of the LSE merge runs only in the full suite (it is slow).";

@@ -34,7 +34,7 @@ public static class Report
         md.AppendLine();
         md.AppendLine("Reproduce: `dotnet run -c Release --project bench/Summarizer.Bench -- --suite all --quick --out DIR` (add `--report DIR` afterwards to regenerate this page).");
         md.AppendLine();
-        md.AppendLine($"Run: {(set.Quick ? "quick" : "full")} suite, started {set.Started:yyyy-MM-dd HH:mm} UTC, {set.WallSeconds:F0} s wall; suites: {string.Join(", ", set.Suites)}.");
+        md.AppendLine($"Run: {(set.Quick ? "quick" : "full")} suite{(set.FullSuites.Count > 0 ? $" ({string.Join(", ", set.FullSuites)} at full size)" : "")}, started {set.Started:yyyy-MM-dd HH:mm} UTC, {set.WallSeconds:F0} s wall; suites: {string.Join(", ", set.Suites)}.");
         if (machine is not null)
             md.AppendLine($"Machine: {machine.Cpu}, {machine.Cores} cores, {machine.Os}, torch threads {machine.TorchThreads}. CPU libtorch, F32 compute.");
         md.AppendLine();
@@ -122,7 +122,7 @@ public static class Report
         var machine = set.Results.FirstOrDefault()?.Machine;
         var md = new StringBuilder();
         md.AppendLine(Begin);
-        md.AppendLine($"Generated from `results.json` by `--report`; {(set.Quick ? "quick" : "full")} run of {set.Started:yyyy-MM-dd} on {machine?.Cpu ?? "?"} ({machine?.Cores ?? 0} cores, CPU libtorch). Every figure is a median of repeated runs; every ratio is measured in one process run. All tables and their parameters: [docs/benchmarks.md](docs/benchmarks.md).");
+        md.AppendLine($"Generated from `results.json` by `--report`; {(set.Quick ? "quick" : "full")} run{(set.FullSuites.Count > 0 ? $" ({string.Join(", ", set.FullSuites)} at full size)" : "")} of {set.Started:yyyy-MM-dd} on {machine?.Cpu ?? "?"} ({machine?.Cores ?? 0} cores, CPU libtorch). Every figure is a median of repeated runs; every ratio is measured in one process run. All tables and their parameters: [docs/benchmarks.md](docs/benchmarks.md).");
         md.AppendLine();
         var goals = new StringBuilder();
         Goals(goals, set);
@@ -179,6 +179,7 @@ public static class Report
         "distributed" => "6. Distributed overhead (3-silo loopback cluster)",
         "redis" => "7. Redis shard store",
         "realdocs" => "8. Real documents (QMSum, dev set)",
+        "load" => "Load: concurrent clients against one silo (hardening issue)",
         _ => suite,
     };
 
@@ -192,6 +193,7 @@ public static class Report
         "redis" => "A real `redis-server` (tests/TestSupport `RedisServer`) through `RedisShardBlobStore`. MB/s = serialized F16 shard bytes ÷ median time of one `PutAsync`/`GetAsync` of 8 shards. Rehydrate = `GetAsync` + `KvShardSerializer.Deserialize` of every shard of a 100,000-token document; re-encode = `ShardEncoder.Encode` of the same document.",
         "distributed" => "The same job (the shortest QMSum dev meeting of 8,192+ tokens, random checkpoint of the named shape with the tokenizer trained on the train split, `shard_length`-token windows, greedy, `new_tokens` tokens with EOS suppressed by `minNewTokens`, no n-gram rule) submitted over HTTP to silos started by `scripts/cluster.sh` on loopback, all with Redis clustering, Redis grain state and Redis K/V. `in-process`: one silo process, local decode (the baseline: the same program and stores, so only the cluster differs); its first job encodes the document into Redis (`encode_ms`). `cluster-local`: silos 2 and 3 then join the same Redis and the job runs with `decodeMode: local` (the decoding silo pulls every shard into its memory); `cluster-distributed`: `decodeMode: distributed` (queries scattered to shard grains spread over the 3 silos by hash, partials merged by log-sum-exp). Figures are the job's own statistics, median over `repeats` after warm-ups (one on the single silo, three on the cluster, since placement picks each job's silo): tokens/s and TTFT count decoding only; `shard_load_ms` is the job's shard loading (Redis or the silo's memory cache; shard-grain preparation when distributed); `job_wall_ms` is submit → `done` event at the client; round trips and bytes per token are shard-grain calls and query+partial bytes per decoder step. `job_silos` lists the silo that decoded each measured job. All silos share the machine's cores.",
         "realdocs" => "Each QMSum meeting of `shared/data/long-docs/dev.jsonl.gz` through the tiny checkpoint (tokenizer trained on the train split, random weights): tokenize → shard (256-token windows, overlap 31) → encode → beam-4 search for up to 64 tokens, exact. One run per document. Overlap: multiset overlap |A∩B| / max(|A|,|B|) of the ids generated with top-4 sparse attention vs exact; `identical` counts documents where the sequences are equal.",
+        "load" => "`clients` concurrent HTTP clients, each submitting a QMSum dev meeting (all of them in turn), streaming its summary over SSE (resuming with Last-Event-ID on a dropped connection) and submitting the next, for `seconds` seconds; accepted jobs are then streamed to the end. One silo process on loopback with the tiny checkpoint, 128-token shards, in-memory stores and a K/V budget (`kv_budget_bytes`) far below what the documents need, so shards are evicted and re-encoded. Every accepted job is checked against `GET /v1/summaries/{id}`: `lost` counts jobs not completed with exactly the streamed text, `duplicated_events` events seen twice. Latencies are from submission; K/V bytes are sampled from `/v1/diagnostics` every 0.5 s.",
         _ => "",
     };
 }

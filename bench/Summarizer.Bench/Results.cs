@@ -45,6 +45,9 @@ public sealed class ResultSet
     /// <summary>Whether <c>--quick</c> was given.</summary>
     public bool Quick { get; set; }
 
+    /// <summary>Suites run at full size although <see cref="Quick"/> is set (<c>--full</c>).</summary>
+    public List<string> FullSuites { get; set; } = [];
+
     /// <summary>Suites that ran.</summary>
     public List<string> Suites { get; set; } = [];
 

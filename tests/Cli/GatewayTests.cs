@@ -9,7 +9,7 @@ public sealed class GatewayTests
     public async Task Json_output_through_a_running_silo_has_the_same_fields()
     {
         using var home = new TemporaryDirectory();
-        await using var silo = await SiloProcess.StartAsync(TinyCheckpoint.Directory);
+        await using var silo = await SiloProcess.StartAsync(BuiltPrograms.Silo, new Dictionary<string, string> { ["Summarizer__ModelDirectory"] = TinyCheckpoint.Directory, ["Summarizer__Api__AllowAnonymous"] = "true" });
         var file = home["document.txt"];
         await File.WriteAllTextAsync(file, TinyCheckpoint.Document(minWords: 900, maxWords: 1500).Document);
 

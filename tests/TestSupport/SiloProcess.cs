@@ -1,14 +1,14 @@
 using System.Diagnostics;
 using System.Text;
-using Summarizer.TestSupport;
 
-namespace Summarizer.Cli.Tests;
+namespace Summarizer.TestSupport;
 
-/// <summary>The real silo host (<c>Summarizer.Silo.dll</c>) as a separate process on free loopback ports; killed on dispose.</summary>
-internal sealed class SiloProcess : IAsyncDisposable
+/// <summary>
+/// The real silo host (<c>Summarizer.Silo.dll</c>) as a separate process on free loopback ports, with the given
+/// settings as environment variables; killed on dispose.
+/// </summary>
+public sealed class SiloProcess : IAsyncDisposable
 {
-    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromMinutes(2);
-
     private readonly Process _process;
     private readonly StringBuilder _log = new();
 
@@ -27,8 +27,11 @@ internal sealed class SiloProcess : IAsyncDisposable
         get { lock (_log) return _log.ToString(); }
     }
 
-    /// <summary>Starts a silo serving <paramref name="modelDirectory"/> and waits until <c>/health/ready</c> answers 200.</summary>
-    public static async Task<SiloProcess> StartAsync(string modelDirectory)
+    /// <summary>
+    /// Starts <paramref name="siloDll"/> with <paramref name="settings"/> (environment variables such as
+    /// <c>Summarizer__ModelDirectory</c>) and waits until <c>/health/ready</c> answers 200.
+    /// </summary>
+    public static async Task<SiloProcess> StartAsync(string siloDll, IReadOnlyDictionary<string, string> settings, TimeSpan? readyTimeout = null)
     {
         var url = $"http://127.0.0.1:{RedisServer.FreePort()}";
         var info = new ProcessStartInfo("dotnet")
@@ -36,15 +39,15 @@ internal sealed class SiloProcess : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(BuiltPrograms.Silo)!,
+            WorkingDirectory = Path.GetDirectoryName(siloDll)!,
         };
-        info.ArgumentList.Add(BuiltPrograms.Silo);
+        info.ArgumentList.Add(siloDll);
         info.ArgumentList.Add("--urls");
         info.ArgumentList.Add(url);
-        info.Environment["Summarizer__ModelDirectory"] = modelDirectory;
-        info.Environment["Summarizer__Api__AllowAnonymous"] = "true";
         info.Environment["Summarizer__SiloPort"] = RedisServer.FreePort().ToString();
         info.Environment["Summarizer__GatewayPort"] = RedisServer.FreePort().ToString();
+        info.Environment["ORLEANS_CLUSTER_ID"] = "silo-process-" + Guid.NewGuid().ToString("N")[..8];
+        foreach (var (key, value) in settings) info.Environment[key] = value;
 
         var silo = new SiloProcess(Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start."), url);
         silo._process.OutputDataReceived += (_, e) => silo.Append(e.Data);
@@ -53,7 +56,7 @@ internal sealed class SiloProcess : IAsyncDisposable
         silo._process.BeginErrorReadLine();
         try
         {
-            await silo.WaitUntilReadyAsync();
+            await silo.WaitUntilReadyAsync(readyTimeout ?? TimeSpan.FromMinutes(2));
             return silo;
         }
         catch
@@ -69,10 +72,10 @@ internal sealed class SiloProcess : IAsyncDisposable
         lock (_log) _log.AppendLine(line);
     }
 
-    private async Task WaitUntilReadyAsync()
+    private async Task WaitUntilReadyAsync(TimeSpan timeout)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        var deadline = DateTime.UtcNow + ReadyTimeout;
+        var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline)
         {
             if (_process.HasExited) throw new InvalidOperationException($"The silo exited with code {_process.ExitCode}.\n{Log}");
@@ -85,7 +88,7 @@ internal sealed class SiloProcess : IAsyncDisposable
             catch (TaskCanceledException) { }
             await Task.Delay(250);
         }
-        throw new TimeoutException($"The silo at {Url} was not ready within {ReadyTimeout}.\n{Log}");
+        throw new TimeoutException($"The silo at {Url} was not ready within {timeout}.\n{Log}");
     }
 
     /// <inheritdoc />
