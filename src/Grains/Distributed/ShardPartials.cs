@@ -8,8 +8,8 @@ namespace Summarizer.Grains.Distributed;
 /// <summary>
 /// One shard's partial attention for several callers' query batches in one pass: the shard's K/V is read and
 /// widened to F32 once for all of them, then each batch gets its own products. The products are deliberately not
-/// stacked into one: CPU GEMM picks its blocking by matrix size, so a stacked product can differ from the caller's
-/// own in the last bit, and a job's tokens must never depend on which other jobs happened to be reading the document.
+/// stacked into one: CPU GEMM picks its blocking by matrix size, so a stacked product would round differently from
+/// the caller's own, and a job's tokens must not depend on which other jobs happened to be reading the document.
 /// </summary>
 public static class ShardPartials
 {

@@ -18,14 +18,19 @@ public static class PartialAttention
     /// </summary>
     public static (Tensor Output, Tensor LogSumExp) Compute(Tensor query, Tensor keys, Tensor values, Tensor? validKeys)
     {
-        // Batched matmuls in [b, s, h, t, *] layout (einsum on CPU would permute the whole K/V every call):
-        // [b,1,h,t,d] x [1,s,h,d,l] -> [b,s,h,t,l].
-        var scores = query.unsqueeze(1).matmul(keys.unsqueeze(0).transpose(-1, -2));
+        // Every batch row (beam) attends the same K/V, so the rows are folded into the query axis: one product per
+        // (shard, head) with all rows at once, [s,h,b·t,d] x [s,h,d,l]. Broadcasting a batch axis instead would make
+        // torch materialize a copy of the whole K and V per row at every step (beam search paid 25-35x for it).
+        long batch = query.shape[0], heads = query.shape[1], steps = query.shape[2], dim = query.shape[3];
+        var rows = query.permute(1, 0, 2, 3).reshape(1, heads, batch * steps, dim);
+        var scores = rows.matmul(keys.transpose(-1, -2));                                   // [s, h, b·t, l]
         if (validKeys is not null)
-            scores = scores.masked_fill(validKeys.logical_not().unsqueeze(1).unsqueeze(1).unsqueeze(0), Scalars.NegativeInfinity);
-        var (output, lse) = Normalize(scores, values.unsqueeze(0));
+            scores = scores.masked_fill(validKeys.logical_not().unsqueeze(1).unsqueeze(1), Scalars.NegativeInfinity);
+        var (output, lse) = Normalize(scores, values);                                     // [s, h, b·t, d], [s, h, b·t]
+        long shards = output.shape[0];
         // Partials leave in [b, h, t, s, *] so the shard axis is the one merged.
-        return (output.permute(0, 2, 3, 1, 4), lse.permute(0, 2, 3, 1));
+        return (output.reshape(shards, heads, batch, steps, dim).permute(2, 1, 3, 0, 4),
+                lse.reshape(shards, heads, batch, steps).permute(2, 1, 3, 0));
     }
 
     /// <summary>Softmax-weighted values and log-sum-exp over the last axis of <paramref name="scores"/>.</summary>

@@ -20,8 +20,17 @@ public sealed class QueryCoalescerTests
         return (randn(Heads, Length, HeadDim).to_type(ScalarType.Float16), randn(Heads, Length, HeadDim).to_type(ScalarType.Float16));
     }
 
+    // CPU GEMM (MKL) may round the last bit differently with another memory alignment, so "equal" means within
+    // float rounding here; what the pass shares is the widened K/V, never a caller's products.
+    private static void Close(float[] expected, float[] actual)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-5f * Math.Max(1f, Math.Abs(expected[i])), $"[{i}] {expected[i]} vs {actual[i]}");
+    }
+
     [Fact]
-    public void BatchedPartialsEqualEachCallersOwnPartialsBitForBit()
+    public void BatchedPartialsEqualEachCallersOwnPartials()
     {
         var (k, v) = Shard();
         QueryBatch[] callers = [Queries(1, 1), Queries(4, 2), Queries(2, 3), new QueryBatch(1, Heads, 3, HeadDim, Queries(3, 4).Values)];
@@ -31,8 +40,8 @@ public sealed class QueryCoalescerTests
         for (int i = 0; i < callers.Length; i++)
         {
             var alone = ShardPartials.Compute(k, v, [callers[i]])[0];
-            Assert.Equal(alone.Output, together[i].Output);
-            Assert.Equal(alone.LogSumExp, together[i].LogSumExp);
+            Close(alone.Output, together[i].Output);
+            Close(alone.LogSumExp, together[i].LogSumExp);
         }
     }
 
@@ -60,8 +69,8 @@ public sealed class QueryCoalescerTests
         Assert.Equal([3, 1], computedBatches);
         Assert.Equal(4, coalescer.Requests);
         Assert.Equal(2, coalescer.Computations);
-        Assert.Equal(ShardPartials.Compute(k, v, [Queries(1, 11)])[0].Output, (await second).Output);
-        Assert.Equal(ShardPartials.Compute(k, v, [Queries(3, 13)])[0].LogSumExp, (await third).LogSumExp);
+        Close(ShardPartials.Compute(k, v, [Queries(1, 11)])[0].Output, (await second).Output);
+        Close(ShardPartials.Compute(k, v, [Queries(3, 13)])[0].LogSumExp, (await third).LogSumExp);
         await first;
         await otherLayer;
 
@@ -69,7 +78,7 @@ public sealed class QueryCoalescerTests
         var later = coalescer.AttendAsync(0, Queries(1, 14));
         Assert.Equal(3, scheduled.Count);
         scheduled[2]();
-        Assert.Equal(ShardPartials.Compute(k, v, [Queries(1, 14)])[0].Output, (await later).Output);
+        Close(ShardPartials.Compute(k, v, [Queries(1, 14)])[0].Output, (await later).Output);
     }
 
     [Fact]
