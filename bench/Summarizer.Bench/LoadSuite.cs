@@ -8,7 +8,7 @@ using Summarizer.TestSupport.Load;
 namespace Summarizer.Bench;
 
 /// <summary>
-/// The hardening issue's load test, long version: concurrent clients submitting real QMSum meetings to one silo
+/// The hardening issue's load test, long version: concurrent clients submitting the real long documents of the dev set to one silo
 /// process on loopback over HTTP and streaming their summaries for a fixed window, against a K/V budget smaller than
 /// the documents need. Writes <c>load.md</c> beside <c>results.json</c>; the short version runs in CI (tests/Load).
 /// </summary>

@@ -44,7 +44,7 @@ public sealed class ManifestConfiguredSiloTests
         Assert.Equal("127.0.0.1", env["Summarizer__AdvertisedAddress"]);
         Assert.Equal("summarizer-silo-test-0", env["Summarizer__SiloName"]);
 
-        await using var silo = SiloProcess.Start(env);
+        await using var silo = Summarizer.TestSupport.SiloProcess.StartIsolated(Repository.SiloDll, env);
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}"), Timeout = TimeSpan.FromSeconds(5) };
         await WaitForAsync(silo, http, "/health/ready");
 

@@ -27,13 +27,26 @@ public sealed class SiloProcess : IAsyncDisposable
         get { lock (_log) return _log.ToString(); }
     }
 
+    /// <summary>Whether the process has exited.</summary>
+    public bool HasExited => _process.HasExited;
+
     /// <summary>
-    /// Starts <paramref name="siloDll"/> with <paramref name="settings"/> (environment variables such as
-    /// <c>Summarizer__ModelDirectory</c>) and waits until <c>/health/ready</c> answers 200.
+    /// Starts <paramref name="siloDll"/> with exactly <paramref name="environment"/> (plus PATH, HOME, DOTNET_ROOT and
+    /// TMPDIR, which any process needs here) and no other settings or arguments, as a container would run it; does
+    /// not wait for readiness. <see cref="Url"/> is empty: the environment decides where it listens.
     /// </summary>
-    public static async Task<SiloProcess> StartAsync(string siloDll, IReadOnlyDictionary<string, string> settings, TimeSpan? readyTimeout = null)
+    public static SiloProcess StartIsolated(string siloDll, IReadOnlyDictionary<string, string> environment)
     {
-        var url = $"http://127.0.0.1:{RedisServer.FreePort()}";
+        var info = Info(siloDll);
+        var inherited = info.Environment.Where(e => e.Key is "PATH" or "HOME" or "DOTNET_ROOT" or "TMPDIR").ToList();
+        info.Environment.Clear();
+        foreach (var (key, value) in inherited) info.Environment[key] = value;
+        foreach (var (key, value) in environment) info.Environment[key] = value;
+        return Launch(info, "");
+    }
+
+    private static ProcessStartInfo Info(string siloDll)
+    {
         var info = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -42,6 +55,27 @@ public sealed class SiloProcess : IAsyncDisposable
             WorkingDirectory = Path.GetDirectoryName(siloDll)!,
         };
         info.ArgumentList.Add(siloDll);
+        return info;
+    }
+
+    private static SiloProcess Launch(ProcessStartInfo info, string url)
+    {
+        var silo = new SiloProcess(Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start."), url);
+        silo._process.OutputDataReceived += (_, e) => silo.Append(e.Data);
+        silo._process.ErrorDataReceived += (_, e) => silo.Append(e.Data);
+        silo._process.BeginOutputReadLine();
+        silo._process.BeginErrorReadLine();
+        return silo;
+    }
+
+    /// <summary>
+    /// Starts <paramref name="siloDll"/> with <paramref name="settings"/> (environment variables such as
+    /// <c>Summarizer__ModelDirectory</c>) and waits until <c>/health/ready</c> answers 200.
+    /// </summary>
+    public static async Task<SiloProcess> StartAsync(string siloDll, IReadOnlyDictionary<string, string> settings, TimeSpan? readyTimeout = null)
+    {
+        var url = $"http://127.0.0.1:{RedisServer.FreePort()}";
+        var info = Info(siloDll);
         info.ArgumentList.Add("--urls");
         info.ArgumentList.Add(url);
         info.Environment["Summarizer__SiloPort"] = RedisServer.FreePort().ToString();
@@ -49,11 +83,7 @@ public sealed class SiloProcess : IAsyncDisposable
         info.Environment["ORLEANS_CLUSTER_ID"] = "silo-process-" + Guid.NewGuid().ToString("N")[..8];
         foreach (var (key, value) in settings) info.Environment[key] = value;
 
-        var silo = new SiloProcess(Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start."), url);
-        silo._process.OutputDataReceived += (_, e) => silo.Append(e.Data);
-        silo._process.ErrorDataReceived += (_, e) => silo.Append(e.Data);
-        silo._process.BeginOutputReadLine();
-        silo._process.BeginErrorReadLine();
+        var silo = Launch(info, url);
         try
         {
             await silo.WaitUntilReadyAsync(readyTimeout ?? TimeSpan.FromMinutes(2));
