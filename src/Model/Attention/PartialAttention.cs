@@ -25,7 +25,7 @@ public static class PartialAttention
         var rows = query.permute(1, 0, 2, 3).reshape(1, heads, batch * steps, dim);
         var scores = rows.matmul(keys.transpose(-1, -2));                                   // [s, h, b·t, l]
         if (validKeys is not null)
-            scores = scores.masked_fill(validKeys.logical_not().unsqueeze(1).unsqueeze(1), Scalars.NegativeInfinity);
+            scores.masked_fill_(validKeys.logical_not().unsqueeze(1).unsqueeze(1), Scalars.NegativeInfinity);   // in place: the products are ours
         var (output, lse) = Normalize(scores, values);                                     // [s, h, b·t, d], [s, h, b·t]
         long shards = output.shape[0];
         // Partials leave in [b, h, t, s, *] so the shard axis is the one merged.
@@ -37,9 +37,9 @@ public static class PartialAttention
     private static (Tensor Output, Tensor LogSumExp) Normalize(Tensor scores, Tensor values)
     {
         var lse = scores.logsumexp(-1, keepdim: true);
-        // A fully masked shard has lse = -inf; exp(-inf - -inf) would be NaN, so give it zero weight explicitly.
-        var finite = lse.isfinite();
-        var weights = (scores - lse.where(finite, zeros_like(lse))).exp().where(finite, zeros_like(scores));
+        // A fully masked shard has lse = -inf and exp(-inf - -inf) = NaN: those weights become 0. One pass over the
+        // scores instead of masks and selects, since the bookkeeping, not the products, is what sharding adds.
+        var weights = scores.sub_(lse).exp_().nan_to_num_(0.0);
         return (weights.matmul(values), lse.squeeze(-1));
     }
 
@@ -50,8 +50,8 @@ public static class PartialAttention
     public static (Tensor Output, Tensor LogSumExp) Merge(Tensor output, Tensor logSumExp, int dim = -1)
     {
         var total = logSumExp.logsumexp(dim, keepdim: true);
-        var finite = total.isfinite();
-        var weights = (logSumExp - total.where(finite, zeros_like(total))).exp().where(finite, zeros_like(logSumExp));
+        // Every partial of a row empty (lse = -inf): NaN weights become 0, and so does the merged output.
+        var weights = (logSumExp - total).exp_().nan_to_num_(0.0);
         var merged = (output * weights.unsqueeze(-1)).sum(dim < 0 ? dim - 1 : dim);
         return (merged, total.squeeze(dim));
     }

@@ -13,6 +13,7 @@ namespace Summarizer.Model.Attention;
 public sealed class ShardedCrossAttention : ICrossAttentionMemory, IDisposable
 {
     private readonly LayerMemory[] _layers;
+    private readonly bool _allValid;   // every shard full length: no padding to mask
 
     /// <summary>
     /// Stacks <paramref name="shards"/> (in document order) on <paramref name="device"/> (CPU when null) for attention
@@ -26,6 +27,7 @@ public sealed class ShardedCrossAttention : ICrossAttentionMemory, IDisposable
         ShardCount = shards.Count;
         int layers = shards[0].Layers.Count;
         long maxLength = shards.Max(s => (long)s.ValidLength);
+        _allValid = shards.All(s => s.ValidLength == maxLength);
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         using var positions = Scalars.With(maxLength, stop => arange(stop));
@@ -53,7 +55,7 @@ public sealed class ShardedCrossAttention : ICrossAttentionMemory, IDisposable
         var memory = _layers[layer];
         if (Mode.IsExactFor(ShardCount))
         {
-            var (partials, lse) = PartialAttention.Compute(query, memory.Keys, memory.Values, memory.Valid);
+            var (partials, lse) = PartialAttention.Compute(query, memory.Keys, memory.Values, _allValid ? null : memory.Valid);
             return PartialAttention.Merge(partials, lse).Output;
         }
 
