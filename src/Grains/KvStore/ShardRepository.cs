@@ -92,16 +92,25 @@ public sealed class ShardRepository
         }
         if (absent.Count > 0 && _durable is not null)
         {
-            var keys = absent.Select(i => ShardKey.For(documentKey, i)).ToArray();
-            var blobs = await _durable.GetAsync(keys, cancellationToken);
-            var found = new List<(ShardKey Key, byte[] Blob)>();
-            for (int j = 0; j < keys.Length; j++)
+            try
             {
-                if (blobs[j] is { } blob) found.Add((keys[j], blob));
+                var keys = absent.Select(i => ShardKey.For(documentKey, i)).ToArray();
+                var blobs = await _durable.GetAsync(keys, cancellationToken);
+                var found = new List<(ShardKey Key, byte[] Blob)>();
+                for (int j = 0; j < keys.Length; j++)
+                {
+                    if (blobs[j] is { } blob) found.Add((keys[j], blob));
+                }
+                Interlocked.Add(ref _durableHits, found.Count);
+                Interlocked.Add(ref _durableMisses, keys.Length - found.Count);
+                foreach (var lease in await ImportAsync(found, cancellationToken, worker)) leases[position[lease.Key.Index]] = lease.Lease;
             }
-            Interlocked.Add(ref _durableHits, found.Count);
-            Interlocked.Add(ref _durableMisses, keys.Length - found.Count);
-            foreach (var lease in await ImportAsync(found, cancellationToken, worker)) leases[position[lease.Key.Index]] = lease.Lease;
+            catch
+            {
+                // The caller gets no leases, so none may stay held (they would pin evicted shards in memory).
+                foreach (var l in leases) l?.Dispose();
+                throw;
+            }
         }
         var missing = indices.Where((_, p) => leases[p] is null).ToArray();
         return (leases, missing);

@@ -416,19 +416,28 @@ public sealed class SummaryGrain : Grain, ISummaryGrain, IGrainMigrationParticip
         long repairRuns = 0;
         var key = manifest.DocumentKey;
         var (leases, missing) = await _shards.AcquireAsync(key, manifest.ShardCount, cancel);
-        // Not in this silo's memory nor the durable store: the document grain's silo may still hold them.
-        foreach (var batch in BatchesOfBytes(manifest, missing))
+        try
         {
-            var blobs = await document.ExportShardsAsync(batch);
-            await ImportAsync(batch.Zip(blobs).Where(p => p.Second is not null).Select(p => (p.First, p.Second!)).ToArray());
+            // Not in this silo's memory nor the durable store: the document grain's silo may still hold them.
+            foreach (var batch in BatchesOfBytes(manifest, missing))
+            {
+                var blobs = await document.ExportShardsAsync(batch);
+                await ImportAsync(batch.Zip(blobs).Where(p => p.Second is not null).Select(p => (p.First, p.Second!)).ToArray());
+            }
+            missing = Enumerable.Range(0, manifest.ShardCount).Where(i => leases[i] is null).ToArray();
+            // Lost everywhere (evicted with no durable store behind, or corrupt): re-encode, counted and logged.
+            foreach (var batch in BatchesOfBytes(manifest, missing))
+            {
+                var repaired = await document.RepairAsync(batch);
+                repairRuns += repaired.EncoderRuns;
+                await ImportAsync(repaired.Indices.Zip(repaired.Shards).ToArray());
+            }
         }
-        missing = Enumerable.Range(0, manifest.ShardCount).Where(i => leases[i] is null).ToArray();
-        // Lost everywhere (evicted with no durable store behind, or corrupt): re-encode, counted and logged.
-        foreach (var batch in BatchesOfBytes(manifest, missing))
+        catch
         {
-            var repaired = await document.RepairAsync(batch);
-            repairRuns += repaired.EncoderRuns;
-            await ImportAsync(repaired.Indices.Zip(repaired.Shards).ToArray());
+            // The job gets none of them, so none may stay leased (they would pin evicted shards in memory).
+            foreach (var l in leases) l?.Dispose();
+            throw;
         }
         missing = Enumerable.Range(0, manifest.ShardCount).Where(i => leases[i] is null).ToArray();
 
