@@ -36,6 +36,8 @@ public sealed class LoadTests(ITestOutputHelper output)
             ["Summarizer__Api__Keys__1__Tenant"] = "ops",
             ["Summarizer__Api__Keys__1__Sha256"] = Hash(AdminKey),
             ["Summarizer__Api__AdminTenants__0"] = "ops",
+            // The load is the subject here, not the request-rate limit (tested in tests/Silo).
+            ["Summarizer__Api__RequestsPerMinute"] = "100000",
         });
         // Distinct meetings, each needing several MiB of K/V with this model, so the budget forces evictions.
         var documents = LongDocumentCorpus.Read(Path.Combine(TinyCheckpoint.LongDocs, "dev.jsonl.gz"))

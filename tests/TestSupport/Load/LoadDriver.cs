@@ -65,7 +65,7 @@ public static class LoadDriver
         int lost = 0;
         foreach (var job in jobs)
         {
-            var snapshot = await http.GetFromJsonAsync<JsonElement>($"/v1/summaries/{job.Id}", cancellationToken);
+            var snapshot = await GetRespectingRetryAfterAsync(http, $"/v1/summaries/{job.Id}", cancellationToken);
             bool intact = snapshot.GetProperty("status").GetString() == "completed" && snapshot.GetProperty("text").GetString() == job.StreamedText && job.Completed;
             if (!intact) lost++;
         }
@@ -84,6 +84,21 @@ public static class LoadDriver
             Evictions = memory?.Evictions,
             PeakProcessBytes = memory?.PeakProcessBytes,
         };
+    }
+
+    // Verification reads count against the tenant's request rate like any other: a 429 is waited out, not an error.
+    private static async Task<JsonElement> GetRespectingRetryAfterAsync(HttpClient http, string path, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            using var response = await http.GetAsync(path, cancellationToken);
+            if (response.StatusCode != HttpStatusCode.TooManyRequests)
+            {
+                response.EnsureSuccessStatusCode();
+                return await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+            }
+            await Task.Delay(response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1), cancellationToken);
+        }
     }
 
     private sealed record StreamOutcome(JobOutcome Job, int Duplicated);
