@@ -1,5 +1,6 @@
 using Summarizer.Model.Attention;
 using Summarizer.Model.Configuration;
+using Summarizer.Model.Generation;
 using Summarizer.Model.Layers;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -37,7 +38,7 @@ internal sealed class TokenEmbedding : IDisposable
 /// Position embeddings: learned with BART's offset of 2 (the first two rows are reserved by fairseq history), or
 /// PEGASUS's fixed sinusoids (sines in the first half of the vector, cosines in the second).
 /// </summary>
-internal sealed class PositionEmbedding : IDisposable
+internal sealed partial class PositionEmbedding : IDisposable
 {
     private readonly Tensor _table;
     private readonly int _offset;
@@ -193,7 +194,7 @@ internal sealed class EncoderLayer : IDisposable
 }
 
 /// <summary>Causal self-attention with a K/V cache, cross-attention over the document memory, then feed-forward.</summary>
-internal sealed class DecoderLayer : IDisposable
+internal sealed partial class DecoderLayer : IDisposable
 {
     private readonly BartAttention _selfAttention;
     private readonly LayerNorm _selfAttentionNorm, _crossAttentionNorm, _finalNorm;
@@ -224,8 +225,21 @@ internal sealed class DecoderLayer : IDisposable
             var (k, v) = _selfAttention.ProjectKeyValues(h);
             return _selfAttention.Output(BartAttention.Attend(_selfAttention.ProjectQuery(h), cache.Append(layer, k, v), causalMask));
         });
-        hidden = SubLayer.Apply(hidden, _crossAttentionNorm, _preNorm, h => CrossAttention.Output(memory.Attend(layer, CrossAttention.ProjectQuery(h))));
+        hidden = SubLayer.Apply(hidden, _crossAttentionNorm, _preNorm, h => CrossAttention.Output(AttendEachPosition(memory, layer, CrossAttention.ProjectQuery(h))));
         return SubLayer.Apply(hidden, _finalNorm, _preNorm, h => _fc2.Forward(_activation(_fc1.Forward(h))));
+    }
+
+    /// <summary>
+    /// Cross-attention for queries <c>[rows, heads, steps, headDim]</c> with every position asking the memory as a row
+    /// of its own: a prefix decoded in one pass (a resumed job) then attends exactly as decoding it step by step did,
+    /// sparse memories included, which pick their top-k shards per query row.
+    /// </summary>
+    private static Tensor AttendEachPosition(ICrossAttentionMemory memory, int layer, Tensor query)
+    {
+        long rows = query.shape[0], heads = query.shape[1], steps = query.shape[2], dim = query.shape[3];
+        if (steps == 1) return memory.Attend(layer, query);
+        var perPosition = query.transpose(1, 2).reshape(rows * steps, heads, 1, dim);
+        return memory.Attend(layer, perPosition).reshape(rows, steps, heads, dim).transpose(1, 2);
     }
 
     public void Dispose()
@@ -280,7 +294,7 @@ internal sealed class BartEncoder : IDisposable
 }
 
 /// <summary>Runs decoder steps against a cross-attention memory, extending a self-attention cache.</summary>
-internal sealed class BartDecoder : IDisposable
+internal sealed partial class BartDecoder : IDisposable
 {
     private readonly TokenEmbedding _tokens;
     private readonly PositionEmbedding _positions;
@@ -304,8 +318,16 @@ internal sealed class BartDecoder : IDisposable
         var hidden = _tokens.Forward(ids) + _positions.Forward(past, steps);
         if (_embeddingNorm is not null) hidden = _embeddingNorm.Forward(hidden);
         var causal = steps == 1 ? null : AttentionMasks.Causal(steps, past, hidden.dtype, hidden.device);
-        for (int i = 0; i < Layers.Length; i++) hidden = Layers[i].Forward(hidden, causal, cache, i, memory);
-        cache.Advance(steps);
+        try
+        {
+            for (int i = 0; i < Layers.Length; i++) hidden = Layers[i].Forward(hidden, causal, cache, i, memory);
+        }
+        catch
+        {
+            cache.Discard();
+            throw;
+        }
+        cache.Commit(steps);
         return _finalNorm is null ? hidden : _finalNorm.Forward(hidden);
     }
 
@@ -323,7 +345,7 @@ internal sealed class BartDecoder : IDisposable
 /// the constructor; encode windows with <see cref="Encode"/>, project their
 /// cross-attention K/V with <see cref="ProjectCrossKeyValues"/>, decode with <see cref="DecodeStep"/>.
 /// </summary>
-public sealed class BartModel : IDisposable
+public sealed partial class BartModel : IDecoderNetwork, IDisposable
 {
     private readonly TokenEmbedding _shared;
     private readonly BartEncoder _encoder;
@@ -392,9 +414,14 @@ public sealed class BartModel : IDisposable
     public Tensor DecodeStep(Tensor ids, SelfAttentionCache cache, ICrossAttentionMemory memory)
     {
         var hidden = _decoder.Forward(ids, cache, memory);
-        var last = hidden.select(1, hidden.shape[1] - 1);
-        var logits = last.matmul(_lmHead.t());
-        return _finalLogitsBias is null ? logits : logits + _finalLogitsBias;
+        return Logits(hidden.select(1, hidden.shape[1] - 1));
+    }
+
+    /// <summary>The LM head: <c>[..., d_model]</c> hidden states to logits <c>[..., vocab]</c>.</summary>
+    private Tensor Logits(Tensor hidden)
+    {
+        var logits = hidden.matmul(_lmHead.t());
+        return _finalLogitsBias is null ? logits : logits.add(_finalLogitsBias, Scalars.One);
     }
 
     /// <summary>A fresh, empty self-attention cache for decoding.</summary>
