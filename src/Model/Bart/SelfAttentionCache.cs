@@ -69,6 +69,27 @@ public sealed class SelfAttentionCache : IDisposable
     }
 
     /// <summary>
+    /// Forgets committed positions from <paramref name="length"/> on: undoes steps whose results were lost after the
+    /// cache had taken them (the batch's logits could not be read, say), so the job can decode them again.
+    /// </summary>
+    internal void Truncate(long length)
+    {
+        if (length < 0 || length > Length) throw new ArgumentOutOfRangeException(nameof(length), length, $"The cache holds {Length} positions.");
+        if (length == Length) return;
+        for (int i = 0; i < _keys.Length; i++)
+        {
+            if (_keys[i] is null) continue;
+            var k = length == 0 ? null : _keys[i]!.narrow(2, 0, length).DetachFromDisposeScope();
+            var v = length == 0 ? null : _values[i]!.narrow(2, 0, length).DetachFromDisposeScope();
+            _keys[i]!.Dispose();
+            _values[i]!.Dispose();
+            _keys[i] = k;
+            _values[i] = v;
+        }
+        Length = length;
+    }
+
+    /// <summary>
     /// Keeps the rows named by <paramref name="rows"/> (beam reordering), in that order; naming a row several times
     /// copies it (a resumed beam search starts every beam from the one prefix row).
     /// </summary>

@@ -218,6 +218,7 @@ public sealed class IterationEngine : IDisposable
         foreach (var group in _running.GroupBy(j => j.Request.Network))
         {
             var jobs = group.ToArray();
+            var lengths = jobs.Select(j => j.Target!.Cache.Length).ToArray();
             var failures = new Exception?[jobs.Length];
             float[]? scores = null;
             using (var scope = NewDisposeScope())
@@ -229,13 +230,15 @@ public sealed class IterationEngine : IDisposable
                 }
                 catch (Exception)
                 {
-                    // Not attributable to one job's memory: every cache is as it was, so each job is stepped alone
-                    // and only the ones that fail alone fail.
+                    // Not attributable to one job's memory (the device ran out of memory, the logits could not be
+                    // read): each job is stepped again alone, from its cache as it was, and only those that fail
+                    // alone fail.
+                    scores = null;
                 }
             }
             if (scores is null)
             {
-                foreach (var job in jobs) StepAlone(job);
+                for (int i = 0; i < jobs.Length; i++) StepAlone(jobs[i], lengths[i]);
                 continue;
             }
             int offset = 0, vocab = group.Key.VocabSize;
@@ -249,10 +252,11 @@ public sealed class IterationEngine : IDisposable
         }
     }
 
-    private void StepAlone(DecodeJob job)
+    private void StepAlone(DecodeJob job, long cacheLength)
     {
         try
         {
+            job.Target!.Cache.Truncate(cacheLength);
             Advance(job, job.Target!.Step(job.Search.LastTokens, job.Search.LogProbabilities), default);
         }
         catch (Exception e)
