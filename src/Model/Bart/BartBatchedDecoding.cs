@@ -19,7 +19,7 @@ internal sealed partial class PositionEmbedding
         if (last >= MaxPositions)
             throw new ArgumentOutOfRangeException(nameof(positions), $"Position {last} exceeds max_position_embeddings ({MaxPositions}).");
         var rows = tensor(positions, device: _table.device);
-        return _offset == 0 ? _table.index_select(0, rows) : Scalars.With(_offset, offset => _table.index_select(0, rows.add(offset)));
+        return _offset == 0 ? _table.index_select(0, rows) : Scalars.With(_offset, offset => _table.index_select(0, rows.add(offset, Scalars.One)));
     }
 }
 
