@@ -11,6 +11,7 @@ using Summarizer.Grains.Inference;
 using Summarizer.Grains.Placement;
 using Summarizer.Grains.KvStore;
 using Summarizer.Grains.Summaries;
+using Summarizer.Model.Scheduling;
 
 namespace Summarizer.Grains.Hosting;
 
@@ -44,6 +45,9 @@ public static class SummarizerSiloExtensions
         services.AddPlacementFilter<EncoderPlacementFilterStrategy, EncoderPlacementFilterDirector>(ServiceLifetime.Singleton);
         services.AddPlacementDirector<SiloKeyedPlacement, SiloKeyedPlacementDirector>();
         services.AddSingleton(sp => new InferenceWorker(options.InferenceThreads, sp.GetRequiredService<ILogger<InferenceWorker>>()));
+        services.AddSingleton(sp => new InferenceScheduler(
+            new SchedulerSettings { MaxBatchRows = options.MaxBatchRows, EncoderBudgetPerIteration = options.EncoderBudgetPerIteration },
+            sp.GetRequiredService<ILogger<InferenceScheduler>>()));
         services.AddSingleton(sp => new ShardAttentionWorker(options.ShardAttentionThreads, sp.GetRequiredService<ILogger<InferenceWorker>>()));
         services.AddSingleton<ModelHost>();
         services.AddSingleton<SiloJobSlots>();
@@ -114,6 +118,8 @@ public static class SummarizerSiloExtensions
         Require(o.ShutdownTimeoutSeconds >= 1, nameof(o.ShutdownTimeoutSeconds), "must be at least 1.");
         Require(o.InferenceThreads >= 1, nameof(o.InferenceThreads), "must be at least 1.");
         Require(o.ShardAttentionThreads >= 1, nameof(o.ShardAttentionThreads), "must be at least 1.");
+        Require(o.MaxBatchRows >= 1, nameof(o.MaxBatchRows), "must be at least 1.");
+        Require(o.EncoderBudgetPerIteration >= TimeSpan.Zero, nameof(o.EncoderBudgetPerIteration), "must not be negative.");
         Require(o.MemoryBudgetBytes >= 1, nameof(o.MemoryBudgetBytes), "must be positive.");
         Require(o.MaxDocumentTokens >= 1, nameof(o.MaxDocumentTokens), "must be positive.");
         Require(o.MaxConcurrentJobsPerTenant >= 1, nameof(o.MaxConcurrentJobsPerTenant), "must be at least 1.");
