@@ -97,10 +97,14 @@ public sealed class InferenceSchedulerTests : IAsyncLifetime
         var heard = new List<int>();
 
         var resumed = await scheduler.GenerateAsync(_model, Memory(CrossAttentionMode.Exact), options, full.GeneratedIds.Take(10).ToArray(), heard.AddRange);
+        // The one-job path (distributed jobs, beside the batch) resumes the same way.
+        var resumedAlone = await scheduler.RunAsync(_ => _model.Generate(_shards, options, published: full.GeneratedIds.Take(10).ToArray()));
 
         Assert.Equal(full.SequenceIds, resumed.SequenceIds);
         Assert.Equal(full.GeneratedIds.Skip(10), heard);
         Assert.Equal(30 - 10, resumed.DecoderSteps);
+        Assert.Equal(full.SequenceIds, resumedAlone.SequenceIds);
+        Assert.Equal(30 - 10, resumedAlone.DecoderSteps);
     }
 
     [Fact]
