@@ -18,8 +18,12 @@ internal static class SummaryApiDocumentation
     /// <summary>Registers the document generator for the <c>/v1</c> routes only.</summary>
     public static IServiceCollection AddSummarizerOpenApi(this IServiceCollection services)
     {
-        // The schemas say what the API writes: enums as camelCase strings, as SummaryEndpoints.Json does.
-        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
+        // The schemas say what the API writes (SummaryEndpoints.Json): enums as camelCase strings, numbers as numbers.
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
+            o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
+        });
         return services.AddOpenApi(o =>
         {
             o.ShouldInclude = d => d.RelativePath?.StartsWith("v1/", StringComparison.Ordinal) == true;
@@ -66,6 +70,7 @@ internal static class SummaryApiDocumentation
             operation.RequestBody?.Content?.Add("text/plain", new OpenApiMediaType { Schema = new OpenApiSchema { Type = JsonSchemaType.String, Description = "The document itself, UTF-8." } });
             Describe(operation, "202", "Accepted: the job is recorded and runs.", ("Location", "The job's URL, /v1/summaries/{id}."));
             Describe(operation, "400", "Empty, binary or non-UTF-8 document, malformed JSON, an unknown field, or an option out of range ('option' names it).");
+            Describe(operation, "415", "Neither application/json nor text/plain.");
             Describe(operation, "413", "Body over Summarizer:MaxRequestBytes, or document over Summarizer:MaxDocumentTokens tokens ('limit', 'tokens').");
             Describe(operation, "429", "The tenant's request rate, or a bound on running jobs ('bound', 'limit', 'running'); retry after Retry-After seconds.", ("Retry-After", "Seconds to wait."));
             Describe(operation, "503", "The job could not be recorded (grain storage unavailable); nothing was accepted.", ("Retry-After", "Seconds to wait."));
