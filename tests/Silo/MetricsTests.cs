@@ -16,6 +16,13 @@ public sealed class MetricsTests
     private const string OpsKey = "key-of-the-operators", TenantKey = "key-of-tenant-a";
     private const long Budget = 64L << 20;
 
+    /// <summary>The label names of the meter's attributes (summarizer.silo → summarizer_silo), which the files also use.</summary>
+    private static readonly string[] LabelNames =
+    [
+        "summarizer_silo", "summarizer_model", "summarizer_tenant", "summarizer_job_state", "summarizer_job_outcome",
+        "summarizer_shard_source", "summarizer_shard_fetch_result", "summarizer_refusal_reason", "summarizer_encode_cause",
+    ];
+
     private static string Hash(string key) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(key))).ToLowerInvariant();
 
     private static string[] Settings(params string[] more) =>
@@ -72,7 +79,7 @@ public sealed class MetricsTests
         Assert.Equal(m.Sum("summarizer_encoder_batches_total", silo), m.Sum("summarizer_encoder_batch_duration_seconds_count", silo));
         Assert.Equal(1, m.Sum("summarizer_job_time_to_first_token_seconds_count", silo, model));
         Assert.Equal(1, m.Sum("summarizer_job_duration_seconds_count", silo, ("summarizer_job_outcome", "completed")));
-        Assert.Equal(1, m.Sum("summarizer_decode_token_rate_count", silo) + m.Sum("summarizer_decode_token_rate_per_second_count", silo));
+        Assert.Equal(1, m.Sum("summarizer_decode_token_rate_per_second_count", silo));
         // Nothing left queued or running, both states reported (a gauge the HPA reads must exist at zero).
         Assert.Equal(2, m.Find("summarizer_jobs_active", silo).Count());
         Assert.Equal(0, m.Sum("summarizer_jobs_active", silo));
@@ -87,6 +94,53 @@ public sealed class MetricsTests
         // Never labelled by tenant unless configured.
         Assert.DoesNotContain("tenant-a", m.Text);
         Assert.DoesNotContain(m.Samples, s => s.Labels.ContainsKey("summarizer_tenant"));
+    }
+
+    /// <summary>
+    /// The Prometheus names of the <c>Summarizer</c> meter's instruments, as the exporter writes them: dots to
+    /// underscores, the unit as a suffix (s → _seconds, By → _bytes, {x}/s → _per_second, annotations alone → none),
+    /// _total on counters, _bucket/_sum/_count on histograms.
+    /// </summary>
+    private static HashSet<string> InstrumentNames()
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        using var listener = new System.Diagnostics.Metrics.MeterListener
+        {
+            InstrumentPublished = (instrument, _) =>
+            {
+                if (instrument.Meter.Name != Summarizer.Grains.Telemetry.SummarizerMetrics.MeterName) return;
+                var name = instrument.Name.Replace('.', '_') + instrument.Unit switch
+                {
+                    "s" => "_seconds",
+                    "By" => "_bytes",
+                    { } unit when unit.EndsWith("/s", StringComparison.Ordinal) => "_per_second",
+                    _ => "",
+                };
+                var type = instrument.GetType().GetGenericTypeDefinition();
+                if (type == typeof(System.Diagnostics.Metrics.Histogram<>)) names.UnionWith([name + "_bucket", name + "_sum", name + "_count"]);
+                else names.Add(type == typeof(System.Diagnostics.Metrics.Counter<>) || type == typeof(System.Diagnostics.Metrics.ObservableCounter<>) ? name + "_total" : name);
+            },
+        };
+        listener.Start();
+        return names;
+    }
+
+    [Fact]
+    public async Task Every_series_the_dashboard_alerts_and_autoscaling_query_is_one_the_silo_exports()
+    {
+        await using var app = await SiloApp.StartAsync(TinyCheckpoint.Directory, logs: null, 256 << 10, Settings());
+        using var ops = app.ClientWithKey(OpsKey);
+        var scraped = (await ScrapeAsync(ops)).Samples.Select(s => s.Name).Where(n => n.StartsWith("summarizer_", StringComparison.Ordinal)).ToHashSet();
+        var exported = InstrumentNames();
+        // The naming rule above is the exporter's: every series scraped is named by it.
+        Assert.True(scraped.IsSubsetOf(exported), "scraped but not named by the rule: " + string.Join(", ", scraped.Except(exported)));
+        var monitoring = Path.Combine(OpenApiTests.RepositoryRoot, "deploy", "k8s", "components", "monitoring");
+        var files = Directory.GetFiles(monitoring).Select(File.ReadAllText).Append(await File.ReadAllTextAsync(Path.Combine(OpenApiTests.RepositoryRoot, "docs", "deploy.md")));
+        var used = files.SelectMany(text => System.Text.RegularExpressions.Regex.Matches(text, @"\bsummarizer_[a-z_]+\b").Select(m => m.Value))
+            .Where(n => !LabelNames.Contains(n))
+            .ToHashSet();
+        Assert.NotEmpty(used);
+        Assert.True(used.IsSubsetOf(exported), "not exported: " + string.Join(", ", used.Except(exported)));
     }
 
     [Fact]

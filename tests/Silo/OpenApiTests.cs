@@ -14,9 +14,11 @@ namespace Summarizer.Silo.Tests;
 [Collection(SiloCollection.Name)]
 public sealed class OpenApiTests(SiloAppFixture fixture)
 {
-    private static string CommittedPath => Path.GetFullPath(Path.Combine(
-        typeof(OpenApiTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "RepositoryRoot").Value!,
-        "docs", "openapi", "v1.json"));
+    /// <summary>The repository's root directory.</summary>
+    internal static string RepositoryRoot => Path.GetFullPath(
+        typeof(OpenApiTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "RepositoryRoot").Value!);
+
+    private static string CommittedPath => Path.Combine(RepositoryRoot, "docs", "openapi", "v1.json");
 
     private async Task<JsonNode> LiveAsync() => JsonNode.Parse(await fixture.App.Http.GetStringAsync("/openapi/v1.json"))!;
 
