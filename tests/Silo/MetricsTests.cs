@@ -99,7 +99,7 @@ public sealed class MetricsTests
     /// <summary>
     /// The Prometheus names of the <c>Summarizer</c> meter's instruments, as the exporter writes them: dots to
     /// underscores, the unit as a suffix (s → _seconds, By → _bytes, {x}/s → _per_second, annotations alone → none),
-    /// _total on counters, _bucket/_sum/_count on histograms.
+    /// _total on counters, _bucket/_sum/_count on histograms (and their base name, as documentation uses it).
     /// </summary>
     private static HashSet<string> InstrumentNames()
     {
@@ -117,7 +117,8 @@ public sealed class MetricsTests
                     _ => "",
                 };
                 var type = instrument.GetType().GetGenericTypeDefinition();
-                if (type == typeof(System.Diagnostics.Metrics.Histogram<>)) names.UnionWith([name + "_bucket", name + "_sum", name + "_count"]);
+                // A histogram's base name is how documentation speaks of it; its series carry the suffixes.
+                if (type == typeof(System.Diagnostics.Metrics.Histogram<>)) names.UnionWith([name, name + "_bucket", name + "_sum", name + "_count"]);
                 else names.Add(type == typeof(System.Diagnostics.Metrics.Counter<>) || type == typeof(System.Diagnostics.Metrics.ObservableCounter<>) ? name + "_total" : name);
             },
         };

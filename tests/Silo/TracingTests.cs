@@ -74,6 +74,8 @@ public sealed class TracingTests
         Assert.Contains(job.Events, e => e.Name == "done");
         Assert.Equal(ActivityStatusCode.Ok, job.Status);
         Assert.Equal(shards, job.GetTagItem("summarizer.shards"));
+        // The progress polls (several a second while encoding) are left out, on both sides of the call.
+        Assert.DoesNotContain(trace, s => s.DisplayName.Contains("GetProgress", StringComparison.Ordinal));
         // One trace per job: no span of this job in any other trace.
         Assert.DoesNotContain(collector.Spans, s => s.TraceId != job.TraceId && (s.GetTagItem("summarizer.job.id") as string) == id);
 
