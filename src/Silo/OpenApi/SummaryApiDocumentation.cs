@@ -58,23 +58,35 @@ internal static class SummaryApiDocumentation
         .WithName("SubmitSummary")
         .WithSummary("Submit a document to summarize")
         .WithDescription("The document as JSON {\"text\", \"options\"} or as text/plain (default options). Answers 202 with the job and a Location header; follow it at links.events.")
-        .Accepts<SummaryEndpoints.SubmitBody>("application/json")
         .Produces<SubmissionAccepted>(StatusCodes.Status202Accepted)
         .ProducesProblem(StatusCodes.Status400BadRequest)
         .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
         .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
         .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
         .Common()
-        .AddOpenApiOperationTransformer((operation, _, _) =>
+        .AddOpenApiOperationTransformer(async (operation, context, cancellationToken) =>
         {
-            operation.RequestBody?.Content?.Add("text/plain", new OpenApiMediaType { Schema = new OpenApiSchema { Type = JsonSchemaType.String, Description = "The document itself, UTF-8." } });
+            // The handler reads the body itself (it answers 415 with its own detail), so the body is described here
+            // rather than with Accepts<T>, whose metadata would make routing refuse other media types first.
+            var body = await context.GetOrCreateSchemaAsync(typeof(SummaryEndpoints.SubmitBody), null, cancellationToken);
+            // Only the text is needed; options default (a positional record reads as if both were).
+            if (body is OpenApiSchema schema) schema.Required = new HashSet<string>(StringComparer.Ordinal) { "text" };
+            context.Document!.AddComponent(nameof(SummaryEndpoints.SubmitBody), body);
+            operation.RequestBody = new OpenApiRequestBody
+            {
+                Required = true,
+                Content = new Dictionary<string, OpenApiMediaType>
+                {
+                    ["application/json"] = new() { Schema = new OpenApiSchemaReference(nameof(SummaryEndpoints.SubmitBody), context.Document) },
+                    ["text/plain"] = new() { Schema = new OpenApiSchema { Type = JsonSchemaType.String, Description = "The document itself, UTF-8." } },
+                },
+            };
             Describe(operation, "202", "Accepted: the job is recorded and runs.", ("Location", "The job's URL, /v1/summaries/{id}."));
             Describe(operation, "400", "Empty, binary or non-UTF-8 document, malformed JSON, an unknown field, or an option out of range ('option' names it).");
             Describe(operation, "415", "Neither application/json nor text/plain.");
             Describe(operation, "413", "Body over Summarizer:MaxRequestBytes, or document over Summarizer:MaxDocumentTokens tokens ('limit', 'tokens').");
             Describe(operation, "429", "The tenant's request rate, or a bound on running jobs ('bound', 'limit', 'running'); retry after Retry-After seconds.", ("Retry-After", "Seconds to wait."));
             Describe(operation, "503", "The job could not be recorded (grain storage unavailable); nothing was accepted.", ("Retry-After", "Seconds to wait."));
-            return Task.CompletedTask;
         });
 
     /// <summary><c>GET /v1/summaries/{id}</c>.</summary>
