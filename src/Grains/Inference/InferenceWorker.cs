@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
+using Summarizer.Model.Scheduling;
 
 namespace Summarizer.Grains.Inference;
 
@@ -31,17 +32,7 @@ public sealed class InferenceWorker : IDisposable
     public Task<T> RunAsync<T>(Func<CancellationToken, T> work, CancellationToken cancellationToken = default)
     {
         var completion = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var item = new WorkItem(() =>
-        {
-            if (cancellationToken.IsCancellationRequested)
-            {
-                completion.TrySetCanceled(cancellationToken);
-                return;
-            }
-            try { completion.TrySetResult(work(cancellationToken)); }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested) { completion.TrySetCanceled(cancellationToken); }
-            catch (Exception e) { completion.TrySetException(e); }
-        });
+        var item = new WorkItem(WorkCompletion.Bind(work, cancellationToken, completion));
         Interlocked.Increment(ref _pending);
         if (!_queue.Writer.TryWrite(item))
         {

@@ -65,17 +65,8 @@ public sealed class IterationEngine : IDisposable
     public Task<T> Post<T>(Func<CancellationToken, T> work, CancellationToken cancellationToken = default)
     {
         var completion = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var item = new WorkItem(() =>
-        {
-            if (cancellationToken.IsCancellationRequested)
-            {
-                completion.TrySetCanceled(cancellationToken);
-                return;
-            }
-            try { completion.TrySetResult(work(cancellationToken)); }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested) { completion.TrySetCanceled(cancellationToken); }
-            catch (Exception e) { completion.TrySetException(e); }
-        }, () => completion.TrySetException(new ObjectDisposedException(nameof(IterationEngine))));
+        var item = new WorkItem(WorkCompletion.Bind(work, cancellationToken, completion),
+            () => completion.TrySetException(new ObjectDisposedException(nameof(IterationEngine))));
         lock (_gate)
         {
             if (_disposed) item.Abandon();
