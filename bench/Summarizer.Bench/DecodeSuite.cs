@@ -55,31 +55,39 @@ public static class DecodeSuite
                 Sequential();
                 RunEngine(model, memory, settings, 1);   // warm-up
                 var sequentialMs = new List<double>();
+                var sequentialCpuMs = new List<double>();
                 var singleRuns = new List<EngineRun>();
                 for (int pair = 0; pair < Pairs; pair++)
                 {
                     var clock = Stopwatch.StartNew();
+                    var cpu = CpuMs();
                     Sequential();
+                    sequentialCpuMs.Add(CpuMs() - cpu);
                     sequentialMs.Add(clock.Elapsed.TotalMilliseconds);
                     singleRuns.Add(RunEngine(model, memory, settings, 1));
                 }
                 double sequential = newTokens / (Timing.Median(sequentialMs) / 1000);
+                double sequentialCpu = newTokens / (Timing.Median(sequentialCpuMs) / 1000);
                 results.Add(new Result("decode", "decode.tokens_per_s", sequential, "tokens/s", new(p) { ["path"] = "sequential", ["jobs"] = 1, ["repeats"] = Pairs }));
-                double one = double.NaN;
+                results.Add(new Result("decode", "decode.tokens_per_cpu_s", sequentialCpu, "tokens/CPU-s", new(p) { ["path"] = "sequential", ["jobs"] = 1, ["repeats"] = Pairs }));
+                double one = double.NaN, oneCpu = double.NaN;
                 foreach (int jobs in Concurrency)
                 {
                     var runs = jobs == 1 ? singleRuns.ToArray() : Enumerable.Range(0, repeats).Select(_ => RunEngine(model, memory, settings, jobs)).ToArray();
                     var run = runs.OrderBy(r => r.WallMs).ElementAt(runs.Length / 2);
                     double total = jobs * newTokens / (run.WallMs / 1000);
+                    double totalCpu = jobs * newTokens / (Timing.Median(runs.Select(r => r.CpuMs)) / 1000);
                     var q = new Dictionary<string, object>(p) { ["path"] = "engine", ["jobs"] = jobs, ["rows"] = jobs * beams, ["repeats"] = runs.Length, ["series"] = $"{source} tokens, {(beams == 1 ? "greedy" : $"beam {beams}")}" };
                     if (jobs == 1)
                     {
-                        one = total;
+                        (one, oneCpu) = (total, totalCpu);
                         results.Add(new Result("decode", "decode.tokens_per_s", total, "tokens/s", q, sequential, total / sequential, "sequential (today's path)"));
+                        results.Add(new Result("decode", "decode.tokens_per_cpu_s", totalCpu, "tokens/CPU-s", new(q), sequentialCpu, totalCpu / sequentialCpu, "sequential (today's path)"));
                     }
                     else
                     {
                         results.Add(new Result("decode", "decode.tokens_per_s", total, "tokens/s", q, one, total / one, "engine, 1 job"));
+                        results.Add(new Result("decode", "decode.tokens_per_cpu_s", totalCpu, "tokens/CPU-s", new(q), oneCpu, totalCpu / oneCpu, "engine, 1 job"));
                     }
                     results.Add(new Result("decode", "decode.tokens_per_s_per_job", Timing.Median(run.PerJobTokensPerSecond), "tokens/s", new(q)));
                     results.Add(new Result("decode", "decode.ttft_ms", Timing.Median(run.FirstTokenMs), "ms", new(q)));
@@ -94,7 +102,13 @@ public static class DecodeSuite
             "Tokens/s each job sees against concurrent jobs (bart-base)", "concurrent jobs", "tokens/s per job", "decode_per_job.png", logX: true);
     }
 
-    private sealed record EngineRun(double WallMs, double[] PerJobTokensPerSecond, double[] FirstTokenMs, double MeanIterationMs);
+    private sealed record EngineRun(double WallMs, double CpuMs, double[] PerJobTokensPerSecond, double[] FirstTokenMs, double MeanIterationMs);
+
+    /// <summary>
+    /// CPU time this process has used. On a machine shared with other work, throughput per CPU-second changes far less
+    /// than throughput per wall-second, so it is recorded beside it (most telling with <c>--threads 1</c>).
+    /// </summary>
+    private static double CpuMs() => Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds;
 
     /// <summary>Submits <paramref name="jobs"/> jobs at once and drives the engine on this thread until all are done.</summary>
     private static EngineRun RunEngine(RandomModel model, ICrossAttentionMemory memory, GenerationSettings settings, int jobs)
@@ -105,6 +119,7 @@ public static class DecodeSuite
         var first = new double[jobs];
         var last = new double[jobs];
         var clock = Stopwatch.StartNew();
+        double cpu = CpuMs();
         var handles = Enumerable.Range(0, jobs).Select(j => engine.Submit(new DecodeJobRequest(model.Network, () => memory, settings)
         {
             DisposeMemory = false,
@@ -117,12 +132,13 @@ public static class DecodeSuite
         })).ToArray();
         while (engine.RunIteration()) { }
         double wall = clock.Elapsed.TotalMilliseconds;
+        cpu = CpuMs() - cpu;
         int tokens = settings.MaxLength - 1;
         foreach (var h in handles)
         {
             if (h.Completion.Result.GeneratedIds.Count != tokens) throw new InvalidOperationException($"a job generated {h.Completion.Result.GeneratedIds.Count} tokens, expected {tokens}");
         }
-        return new EngineRun(wall, last.Select(t => tokens / (t / 1000)).ToArray(), first, iterationMs.Average());
+        return new EngineRun(wall, cpu, last.Select(t => tokens / (t / 1000)).ToArray(), first, iterationMs.Average());
     }
 
     /// <summary>

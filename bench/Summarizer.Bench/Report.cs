@@ -113,13 +113,16 @@ public static class Report
     private static void SchedulerGoals(StringBuilder md, ResultSet set)
     {
         var engine = set.Results.Where(r => r.Name == "decode.tokens_per_s" && P(r, "path") == "engine").ToList();
+        Result? Cpu(Result wall) => set.Results.FirstOrDefault(r => r.Name == "decode.tokens_per_cpu_s" && P(r, "path") == "engine"
+            && P(r, "jobs") == P(wall, "jobs") && P(r, "beams") == P(wall, "beams") && P(r, "source_tokens") == P(wall, "source_tokens"));
+        string CpuNote(Result wall) => Cpu(wall) is { Ratio: { } x } ? $"; per CPU-second {x:F2}×" : "";
         foreach (var eight in engine.Where(r => P(r, "jobs") == "8" && P(r, "beams") == "1"))
-            md.AppendLine($"| 8 concurrent greedy jobs: total tokens/s ≥ 5× one job's (bart-base, {P(eight, "source_tokens")}-token sources) | {eight.Ratio:F2}× ({N(eight.Value)} vs {N(eight.Baseline ?? double.NaN)} tokens/s) | {(eight.Ratio >= 5 ? "yes" : "**no**")} |");
+            md.AppendLine($"| 8 concurrent greedy jobs: total tokens/s ≥ 5× one job's (bart-base, {P(eight, "source_tokens")}-token sources) | {eight.Ratio:F2}× ({N(eight.Value)} vs {N(eight.Baseline ?? double.NaN)} tokens/s{CpuNote(eight)}) | {(eight.Ratio >= 5 ? "yes" : "**no**")} |");
         var alone = engine.Where(r => P(r, "jobs") == "1" && r.Ratio is not null).ToList();
         if (alone.Count > 0)
         {
             var worst = alone.MinBy(r => r.Ratio)!;
-            md.AppendLine($"| one job alone ≥ 0.95× today's tokens/s (engine vs one-job-at-a-time path, same process) | worst {worst.Ratio:F2}× ({P(worst, "source_tokens")} tokens, {P(worst, "beams")} beam(s)); {string.Join(", ", alone.Select(r => $"{r.Ratio:F2}×"))} | {(worst.Ratio >= 0.95 ? "yes" : "**no**")} |");
+            md.AppendLine($"| one job alone ≥ 0.95× today's tokens/s (engine vs one-job-at-a-time path, measured in turn in one process) | worst {worst.Ratio:F2}× ({P(worst, "source_tokens")} tokens, {P(worst, "beams")} beam(s)); {string.Join(", ", alone.Select(r => $"{r.Ratio:F2}×"))}{CpuNote(worst)} | {(worst.Ratio >= 0.95 ? "yes" : "**no**")} |");
         }
         foreach (var stall in set.Results.Where(r => r.Name == "decode.stall_ms" && P(r, "model") == "bart-base"))
             md.AppendLine($"| longest stall of a running stream while a {P(stall, "document_tokens")}-token document encodes ≤ 2 iterations + one encoder batch | {N(stall.Value)} ms vs {N(stall.Baseline ?? double.NaN)} ms ({stall.Ratio:F2}×; iteration {P(stall, "iteration_ms")} ms, encoder batch of {P(stall, "encoder_batch")} windows ≤ {P(stall, "batch_ms_max")} ms) | {(stall.Ratio <= 1 ? "yes" : "**no**")} |");
