@@ -58,8 +58,11 @@ public sealed class SentencePieceModelProto
     /// <summary><c>normalizer_spec.name</c> ("nmt_nfkc", "identity", ...).</summary>
     public string NormalizerName { get; private set; } = "nmt_nfkc";
 
-    /// <summary>Whether the normalizer has a precompiled character map (which Microsoft.ML.Tokenizers 2.0 does not apply).</summary>
-    public bool HasCharsMap { get; private set; }
+    /// <summary>Whether the normalizer has a precompiled character map.</summary>
+    public bool HasCharsMap => CharsMap.Length > 0;
+
+    /// <summary><c>normalizer_spec.precompiled_charsmap</c> (what HF's tokenizer.json stores base64-encoded).</summary>
+    public byte[] CharsMap { get; private set; } = [];
 
     /// <summary><c>normalizer_spec.add_dummy_prefix</c>.</summary>
     public bool AddDummyPrefix { get; private set; } = true;
@@ -107,7 +110,7 @@ public sealed class SentencePieceModelProto
     }
 
     /// <summary>Builds a Unigram model from a tokenizer.json vocabulary (pieces with scores) and its unk id.</summary>
-    public static SentencePieceModelProto FromUnigram(IReadOnlyList<(string Piece, float Score, PieceType Type)> pieces, int unkId, bool addDummyPrefix, bool hasCharsMap)
+    public static SentencePieceModelProto FromUnigram(IReadOnlyList<(string Piece, float Score, PieceType Type)> pieces, int unkId, bool addDummyPrefix, byte[] charsMap)
     {
         var output = new MemoryStream();
         var writer = new CodedOutputStream(output);
@@ -142,7 +145,12 @@ public sealed class SentencePieceModelProto
         WriteMessage(writer, 3, w =>
         {
             w.WriteTag(1, WireFormat.WireType.LengthDelimited);
-            w.WriteString(hasCharsMap ? "nmt_nfkc" : "identity");
+            w.WriteString(charsMap.Length > 0 ? "nmt_nfkc" : "identity");
+            if (charsMap.Length > 0)
+            {
+                w.WriteTag(2, WireFormat.WireType.LengthDelimited);
+                w.WriteBytes(ByteString.CopyFrom(charsMap));
+            }
             WriteInt(w, 3, addDummyPrefix ? 1 : 0);
             WriteInt(w, 4, 1);
             WriteInt(w, 5, 1);
@@ -224,7 +232,7 @@ public sealed class SentencePieceModelProto
             switch (WireFormat.GetTagFieldNumber(tag))
             {
                 case 1: NormalizerName = input.ReadString(); break;
-                case 2: HasCharsMap = input.ReadBytes().Length > 0; break;
+                case 2: CharsMap = input.ReadBytes().ToByteArray(); break;
                 case 3: AddDummyPrefix = input.ReadBool(); break;
                 default: input.SkipLastField(); break;
             }

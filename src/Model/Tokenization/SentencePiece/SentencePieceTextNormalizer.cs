@@ -3,9 +3,10 @@ using System.Text;
 namespace Summarizer.Model.Tokenization.SentencePiece;
 
 /// <summary>
-/// The part of SentencePiece's <c>nmt_nfkc</c> normalization that Microsoft.ML.Tokenizers 2.0 does not apply (it
-/// ignores the precompiled character map): NFKC, line breaks, tabs and other whitespace controls as spaces, other
-/// control characters removed. Whitespace collapsing and the ▁ escaping stay with the library. Measured equal to
+/// The part of SentencePiece's <c>nmt_nfkc</c> normalization that Microsoft.ML.Tokenizers 2.0 misses with the model's
+/// precompiled character map alone (control characters such as BEL stayed in): NFKC, line breaks, tabs and other
+/// whitespace controls as spaces, other control characters removed. The library then applies the map, collapses
+/// whitespace and escapes it as ▁. Measured equal to
 /// <c>spm_encode</c> on the long-document set and on ligatures, full-width, fractions, NBSP, zero-width and BOM
 /// (tests/Model/Tokenization/SentencePieceTokenizerTests).
 /// </summary>

@@ -43,8 +43,15 @@ public sealed class SentencePieceTextTokenizer : ITextTokenizer
             _specialById[id] = type is PieceType.Control or PieceType.Unknown;
             if (type == PieceType.Byte && piece.Length == 6 && piece.StartsWith("<0x", StringComparison.Ordinal))
                 _byteById[id] = Convert.ToInt16(piece[3..5], 16);
-            if (type is not (PieceType.Control or PieceType.Byte)) _idByToken.TryAdd(piece, id);
+            if (type != PieceType.Byte) _idByToken.TryAdd(piece, id);
         }
+        // The model's own control and unknown pieces (</s>, <pad>, <unk>) are special tokens in HF: typed in a text they
+        // are matched whole, like the added tokens.
+        var whole = model.Pieces.Select((p, i) => (p, i))
+            .Where(x => x.p.Type is PieceType.Control or PieceType.Unknown && x.p.Piece.Length > 0)
+            .Select(x => new AddedToken(x.p.Piece, x.i + _offset, IsSpecial: true))
+            .Where(t => layout.AddedTokens.All(a => a.Content != t.Content))
+            .Concat(layout.AddedTokens);
         foreach (var token in layout.AddedTokens)
         {
             _textById[token.Id] = token.Content;
@@ -52,7 +59,7 @@ public sealed class SentencePieceTextTokenizer : ITextTokenizer
             _byteById[token.Id] = -1;
             _idByToken[token.Content] = token.Id;
         }
-        _splitter = new AddedTokenSplitter(layout.AddedTokens);
+        _splitter = new AddedTokenSplitter(whole);
         _unkTokenId = layout.UnkTokenId ?? model.UnkId + _offset;
         EosTokenId = Required(layout.EosToken, "end-of-sequence");
         PadTokenId = Required(layout.PadToken, "padding");

@@ -48,13 +48,25 @@ internal static class SentencePieceTokenizerLoader
             pieces.Add((entry[0].GetString()!, entry[1].GetSingle(), type));
         }
         if (unk < 0 || unk >= pieces.Count) throw new InvalidDataException($"'{path}': model.unk_id {unk} is outside its {pieces.Count} pieces.");
-        bool charsMap = root.TryGetProperty("normalizer", out var normalizer) && normalizer.GetRawText().Contains("\"Precompiled\"", StringComparison.Ordinal);
+        var charsMap = root.TryGetProperty("normalizer", out var normalizer) ? FindCharsMap(normalizer) : [];
         bool prefix = !root.TryGetProperty("pre_tokenizer", out var pre) || !pre.GetRawText().Contains("\"never\"", StringComparison.Ordinal);
         var proto = SentencePieceModelProto.FromUnigram(pieces, unk, prefix, charsMap);
         var settings = TokenizerConfigFile.Read(Path.GetDirectoryName(path)!);
         var family = Family(settings.TokenizerClass, modelType, pieces.Count, configVocabSize);
         var layout = Layout(family, proto, settings, options, path) with { Offset = 0, AddedTokens = added, UnkTokenId = unk };
         return new SentencePieceTextTokenizer(proto, layout, path);
+    }
+
+    /// <summary>The base64 <c>precompiled_charsmap</c> of a Precompiled normalizer, alone or inside a Sequence.</summary>
+    private static byte[] FindCharsMap(JsonElement normalizer)
+    {
+        if (normalizer.ValueKind != JsonValueKind.Object) return [];
+        if (normalizer.TryGetProperty("precompiled_charsmap", out var map) && map.ValueKind == JsonValueKind.String)
+            return Convert.FromBase64String(map.GetString()!);
+        if (normalizer.TryGetProperty("normalizers", out var list) && list.ValueKind == JsonValueKind.Array)
+            foreach (var inner in list.EnumerateArray())
+                if (FindCharsMap(inner) is { Length: > 0 } found) return found;
+        return [];
     }
 
     private static SentencePieceFamily Family(string? tokenizerClass, string modelType, int pieces, int configVocabSize)
