@@ -28,12 +28,13 @@ public static class SentencePieceTrainer
             var prefix = Path.Combine(work, "model");
             var arguments = new[]
             {
-                $"--input={corpus}", $"--model_prefix={prefix}", $"--vocab_size={vocabSize}", $"--model_type={(bpe ? "bpe" : "unigram")}",
+                // Relative paths: spm_train records them in the model, which must not depend on where it was trained.
+                "--input=corpus.txt", "--model_prefix=model", $"--vocab_size={vocabSize}", $"--model_type={(bpe ? "bpe" : "unigram")}",
                 $"--unk_id={ids.Unk}", $"--bos_id={ids.Bos}", $"--eos_id={ids.Eos}", $"--pad_id={ids.Pad}",
                 "--num_threads=1", "--input_sentence_size=0", "--shuffle_input_sentence=false", "--max_sentence_length=65536",
                 "--character_coverage=0.9995", "--hard_vocab_limit=false",
             };
-            var start = new ProcessStartInfo("spm_train") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+            var start = new ProcessStartInfo("spm_train") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false, WorkingDirectory = work };
             foreach (var argument in arguments) start.ArgumentList.Add(argument);
             Process process;
             try
