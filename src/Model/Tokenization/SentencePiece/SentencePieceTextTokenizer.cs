@@ -24,6 +24,10 @@ public sealed class SentencePieceTextTokenizer : ITextTokenizer
 
     internal SentencePieceTextTokenizer(SentencePieceModelProto model, SentencePieceLayout layout, string origin)
     {
+        // Microsoft.ML.Tokenizers 2.0.1 numbers byte-fallback pieces from the last one instead of <0x00>, so its ids
+        // would be wrong; none of the supported families uses byte fallback.
+        if (model.ByteFallback)
+            throw new InvalidDataException($"'{origin}': SentencePiece models with byte_fallback are not supported (Microsoft.ML.Tokenizers 2.0.1 maps their bytes to the wrong ids).");
         _encoder = MlSentencePiece.Create(new MemoryStream(model.ForMicrosoftTokenizer()), addBeginningOfSentence: false, addEndOfSentence: false);
         Kind = model.ModelType == 2 ? TokenizerKind.SentencePieceBpe : TokenizerKind.SentencePieceUnigram;
         _offset = layout.Offset;

@@ -17,7 +17,7 @@ public static class SentencePieceTrainer
 
     /// <summary>Trains a model of <paramref name="vocabSize"/> pieces on <paramref name="texts"/> and writes it to <paramref name="modelPath"/>.</summary>
     /// <exception cref="InvalidOperationException"><c>spm_train</c> is missing or failed; the message says how to install it or what it printed.</exception>
-    public static void Train(IEnumerable<string> texts, string modelPath, int vocabSize, bool bpe, SpecialIds ids)
+    public static void Train(IEnumerable<string> texts, string modelPath, int vocabSize, bool bpe, SpecialIds ids, bool byteFallback = false, double characterCoverage = 0.9995)
     {
         var work = Path.Combine(Path.GetTempPath(), "spm-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(work);
@@ -32,7 +32,7 @@ public static class SentencePieceTrainer
                 "--input=corpus.txt", "--model_prefix=model", $"--vocab_size={vocabSize}", $"--model_type={(bpe ? "bpe" : "unigram")}",
                 $"--unk_id={ids.Unk}", $"--bos_id={ids.Bos}", $"--eos_id={ids.Eos}", $"--pad_id={ids.Pad}",
                 "--num_threads=1", "--input_sentence_size=0", "--shuffle_input_sentence=false", "--max_sentence_length=65536",
-                "--character_coverage=0.9995", "--hard_vocab_limit=false",
+                $"--character_coverage={characterCoverage.ToString(System.Globalization.CultureInfo.InvariantCulture)}", "--hard_vocab_limit=false", $"--byte_fallback={(byteFallback ? "true" : "false")}",
             };
             var start = new ProcessStartInfo("spm_train") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false, WorkingDirectory = work };
             foreach (var argument in arguments) start.ArgumentList.Add(argument);
