@@ -14,24 +14,24 @@ namespace Summarizer.Model.T5;
 internal sealed class T5LayerNorm : IDisposable
 {
     private readonly Tensor _weight;
-    private readonly Scalar _epsilon;
+    private readonly double _epsilon;
 
     public T5LayerNorm(IWeightSource weights, string prefix, long dim, double epsilon)
     {
         _weight = weights.Load(prefix + ".weight", [dim]);
-        _epsilon = epsilon.ToScalar();
+        _epsilon = epsilon;
     }
 
     public Tensor Forward(Tensor x)
     {
-        var variance = x.to_type(ScalarType.Float32).square().mean([-1], keepdim: true);
-        var normed = x.mul(variance.add(_epsilon, Scalars.One).rsqrt());
+        var x32 = x.to_type(ScalarType.Float32);
+        var variance = x32.mul(x32).mean([-1], keepdim: true);   // torch's pow(2) is this product
+        var normed = x.mul(Scalars.With(_epsilon, eps => variance.add(eps, Scalars.One)).rsqrt());
         return _weight.mul(normed.to_type(_weight.dtype));
     }
 
     public void Dispose()
     {
         _weight.Dispose();
-        _epsilon.Dispose();
     }
 }

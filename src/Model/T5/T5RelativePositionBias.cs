@@ -29,8 +29,8 @@ internal sealed class T5RelativePositionBias : IDisposable
     /// </summary>
     public Tensor Forward(long queryStart, long queries, long keys, Device device)
     {
-        var context = Scalars.With(queryStart, start => Scalars.With(queryStart + queries, end => arange(start, end, ScalarType.Int64, device))).unsqueeze(1);
-        var memory = Scalars.With(keys, end => arange(end, ScalarType.Int64, device)).unsqueeze(0);
+        var context = Scalars.With(queryStart, start => Scalars.With(queryStart + queries, end => arange(start, end, Scalars.One, ScalarType.Int64, device))).unsqueeze(1);
+        var memory = Scalars.With(keys, end => arange(Scalars.Zero, end, Scalars.One, ScalarType.Int64, device)).unsqueeze(0);
         var buckets = Bucket(memory.add(context.neg(), Scalars.One), _bidirectional, _buckets, _maxDistance);
         var values = _table.index_select(0, buckets.flatten()).view(queries, keys, _table.shape[1]);
         return values.permute(2, 0, 1).unsqueeze(0);
