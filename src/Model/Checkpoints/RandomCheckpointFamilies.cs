@@ -122,18 +122,15 @@ public static partial class RandomCheckpoint
             json.WriteEndObject();
             json.WriteEndArray();
             json.WriteEndObject();
-            json.WriteStartObject("pre_tokenizer");
-            json.WriteString("type", "Metaspace");
-            json.WriteString("replacement", "\u2581");
-            json.WriteString("prepend_scheme", "always");
-            json.WriteBoolean("split", true);
-            json.WriteEndObject();
-            json.WriteStartObject("decoder");
-            json.WriteString("type", "Metaspace");
-            json.WriteString("replacement", "\u2581");
-            json.WriteString("prepend_scheme", "always");
-            json.WriteBoolean("split", true);
-            json.WriteEndObject();
+            foreach (var stage in new[] { "pre_tokenizer", "decoder" })
+            {
+                json.WriteStartObject(stage);
+                json.WriteString("type", "Metaspace");
+                json.WriteString("replacement", "\u2581");
+                json.WriteString("prepend_scheme", "always");
+                json.WriteBoolean("split", true);
+                json.WriteEndObject();
+            }
             json.WriteStartObject("model");
             json.WriteString("type", "Unigram");
             json.WriteNumber("unk_id", proto.UnkId);

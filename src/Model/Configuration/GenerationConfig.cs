@@ -242,7 +242,7 @@ public sealed class GenerationConfig
         }
     }
 
-    private static void WriteOptional(Utf8JsonWriter json, string field, int? value)
+    internal static void WriteOptional(Utf8JsonWriter json, string field, int? value)
     {
         if (value is { } number)
         {

@@ -28,11 +28,11 @@ public sealed partial record ModelConfig
             }
 
             json.WriteNumber("pad_token_id", PadTokenId);
-            WriteOptional(json, "bos_token_id", BosTokenId);
+            GenerationConfig.WriteOptional(json, "bos_token_id", BosTokenId);
             json.WriteNumber("eos_token_id", EosTokenId);
             json.WriteNumber("decoder_start_token_id", DecoderStartTokenId);
-            WriteOptional(json, "forced_bos_token_id", ForcedBosTokenId);
-            WriteOptional(json, "forced_eos_token_id", ForcedEosTokenId);
+            GenerationConfig.WriteOptional(json, "forced_bos_token_id", ForcedBosTokenId);
+            GenerationConfig.WriteOptional(json, "forced_eos_token_id", ForcedEosTokenId);
             json.WriteBoolean("tie_word_embeddings", TieWordEmbeddings);
             WriteLegacyGeneration(json, LegacyGeneration);
             json.WriteEndObject();
@@ -89,18 +89,6 @@ public sealed partial record ModelConfig
             json.WriteString("prefix", prefix);
             json.WriteEndObject();
             json.WriteEndObject();
-        }
-    }
-
-    private static void WriteOptional(Utf8JsonWriter json, string field, int? value)
-    {
-        if (value is { } number)
-        {
-            json.WriteNumber(field, number);
-        }
-        else
-        {
-            json.WriteNull(field);
         }
     }
 
