@@ -1,5 +1,6 @@
 using Summarizer.Model.Attention;
 using Summarizer.Model.Generation;
+using Summarizer.Model.Network;
 
 namespace Summarizer.TestSupport;
 

@@ -67,14 +67,14 @@ public sealed class DocumentGrain : Grain, IDocumentGrain
 
         var model = await _models.GetAsync();
         var sharding = new ShardingOptions(source.ShardLength ?? _options.ShardLength ?? model.DefaultSharding.ShardLength, 0);
-        sharding = sharding with { Overlap = source.ShardOverlap ?? _options.ShardOverlap ?? Math.Min(model.DefaultSharding.Overlap, (sharding.ShardLength - 2) / 2) };
-        sharding.Validate(model.Config.MaxPositionEmbeddings);
+        sharding = sharding with { Overlap = source.ShardOverlap ?? _options.ShardOverlap ?? Math.Min(model.DefaultSharding.Overlap, Math.Max(0, sharding.ShardLength - model.Template.Overhead) / 2) };
+        model.ValidateSharding(sharding);
 
         var ids = await _worker.RunAsync(_ => model.TokenizeContent(text));
         if (ids.Count > _options.MaxDocumentTokens)
             return new EncodeOutcome(await FailAsync(text, $"The document is {ids.Count:N0} tokens long; the limit is {_options.MaxDocumentTokens:N0} tokens (Summarizer:MaxDocumentTokens)."), 0);
 
-        var windows = DocumentSharder.Plan(ids.Count, sharding);
+        var windows = model.PlanShards(ids.Count, sharding);
         _state.State.Text = text;
         _state.State.Manifest = manifest with
         {
@@ -118,7 +118,7 @@ public sealed class DocumentGrain : Grain, IDocumentGrain
         var model = await _models.GetAsync();
         var text = _state.State.Text;
         var ids = await _worker.RunAsync(_ => model.TokenizeContent(text));
-        var windows = DocumentSharder.Plan(ids.Count, new ShardingOptions(manifest.ShardLength, manifest.ShardOverlap));
+        var windows = model.PlanShards(ids.Count, new ShardingOptions(manifest.ShardLength, manifest.ShardOverlap));
         var lost = missingShards.Distinct().Order().Select(i => windows[i]).ToArray();
         _logger.LogWarning("Re-encoding {Count} lost shards of document {Document} (evicted with no durable store, or corrupt).", lost.Length, Key);
         var blobs = new List<byte[]>();

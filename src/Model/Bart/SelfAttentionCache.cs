@@ -42,6 +42,26 @@ public sealed class SelfAttentionCache : IDisposable
         return (k, v);
     }
 
+    /// <summary>
+    /// Runs one decoder pass of <paramref name="steps"/> positions that extends every layer through
+    /// <see cref="Append"/>, and commits it only if it completes: a pass that throws leaves the cache as it was.
+    /// </summary>
+    internal T Step<T>(long steps, Func<T> pass)
+    {
+        T result;
+        try
+        {
+            result = pass();
+        }
+        catch
+        {
+            Discard();
+            throw;
+        }
+        Commit(steps);
+        return result;
+    }
+
     /// <summary>Makes this step's keys and values part of the cache, <paramref name="steps"/> positions longer.</summary>
     internal void Commit(long steps)
     {

@@ -3,14 +3,15 @@ namespace Summarizer.Model.Generation;
 /// <summary>
 /// Beam search with Hugging Face's semantics (<c>BeamSearchScorer</c>): log-softmax, logits rules, running beam
 /// scores added, the best 2·beams candidates taken over all beams; a candidate ending in EOS among the top beams
-/// becomes a finished hypothesis, the rest continue. Beams are rows of one decode target, so they share the
-/// document's cross-attention memory and only the self-attention cache is reordered.
+/// becomes a finished hypothesis (with its EOS), the rest continue; at max_length the top beams all finish. Stopping
+/// follows transformers ≥ 4.50 (the best running beam against the worst finished hypothesis). Beams are rows of one
+/// decode target, so they share the document's cross-attention memory and only the self-attention cache is reordered.
 /// </summary>
 public sealed class BeamSearch : IDecodeSearch
 {
     private const int PromptLength = 1; // the decoder start token
 
-    private readonly int _beams, _vocab;
+    private readonly int _beams, _vocab, _keep;
     private readonly LogitsProcessors _processors;
     private readonly BeamHypotheses _finished;
     private readonly float[] _beamScores;
@@ -30,6 +31,8 @@ public sealed class BeamSearch : IDecodeSearch
         Settings = settings;
         _beams = settings.NumBeams;
         _vocab = vocabSize;
+        // As HF: enough candidates that every beam can continue however many of them end in one of the EOS ids.
+        _keep = Math.Max(2, 1 + settings.EosTokenIds.Count) * _beams;
         _processors = new LogitsProcessors(settings);
         _finished = new BeamHypotheses(_beams, settings.LengthPenalty, settings.EarlyStopping, settings.MaxLength);
         List<int> start = [settings.DecoderStartTokenId, .. published ?? []];
@@ -40,7 +43,7 @@ public sealed class BeamSearch : IDecodeSearch
         _emitted = start.Count;
         _prefixPending = start.Count > 1;
         // Published tokens that already end the sequence leave nothing to decode.
-        if (start.Count >= settings.MaxLength || (start.Count > 1 && start[^1] == settings.EosTokenId)) _result = new GenerationResult(start, 0, 0);
+        if (start.Count >= settings.MaxLength || (start.Count > 1 && settings.IsEos(start[^1]))) _result = new GenerationResult(start, 0, 0);
     }
 
     /// <summary>
@@ -97,48 +100,44 @@ public sealed class BeamSearch : IDecodeSearch
             for (int t = 0; t < _vocab; t++) row[t] += _beamScores[b];
         }
 
-        var candidates = TopCandidates(scores, 2 * _beams);
+        var candidates = TopCandidates(scores, _keep);
         int newLength = _sequences[0].Count + 1;
+        // A candidate hits a stopping criterion when it ends in an EOS id or reaches max_length. Those among the
+        // top `beams` become finished hypotheses (with their last token); the best others keep running.
+        bool atMaxLength = newLength >= Settings.MaxLength;
         var next = new List<(float Score, int Token, int Source)>(_beams);
-        for (int rank = 0; rank < candidates.Length && next.Count < _beams; rank++)
+        for (int rank = 0; rank < candidates.Length; rank++)
         {
             var (score, index) = candidates[rank];
             int source = index / _vocab, token = index % _vocab;
-            if (token == Settings.EosTokenId)
+            if (atMaxLength || Settings.IsEos(token))
             {
-                if (rank >= _beams) continue;
-                _finished.Add(_sequences[source].ToArray(), score, newLength - PromptLength);
+                if (rank < _beams) _finished.Add([.. _sequences[source], token], score, newLength - PromptLength);
             }
-            else
+            else if (next.Count < _beams)
             {
                 next.Add((score, token, source));
             }
         }
+        if (next.Count == 0) return Finish();   // every candidate stopped: nothing can continue
         if (next.Count < _beams)
             throw new InvalidOperationException($"Beam search found only {next.Count} continuations for {_beams} beams; the vocabulary is too small for this many beams.");
 
-        bool done = _finished.IsDone(candidates[0].Score, newLength - PromptLength, PromptLength);
+        // transformers >= 4.50: the best *running* beam is compared with the worst finished hypothesis.
+        bool done = _finished.IsDone(next[0].Score, newLength - PromptLength, PromptLength);
         var sources = next.Select(n => n.Source).ToArray();
         _sequences = next.Select(n => new List<int>(_sequences[n.Source]) { n.Token }).ToList();
         for (int b = 0; b < _beams; b++) _beamScores[b] = next[b].Score;
-        if (done) return Finish(done: true, []);
-        var agreed = EmitAgreedPrefix();
-        if (_sequences[0].Count < Settings.MaxLength) return new SearchStep(agreed, sources, false);
-        return Finish(done: false, agreed);
+        if (done) return Finish();
+        return new SearchStep(EmitAgreedPrefix(), sources, false);
     }
 
-    /// <summary>Ends the search (at max length, every live beam becomes a hypothesis) and decides the rest of the winner.</summary>
-    private SearchStep Finish(bool done, IReadOnlyList<int> agreed)
+    /// <summary>Ends the search: the best finished hypothesis wins, and whatever of it was not emitted yet is decided now.</summary>
+    private SearchStep Finish()
     {
-        if (!done)
-        {
-            for (int b = 0; b < _beams; b++) _finished.Add(_sequences[b].ToArray(), _beamScores[b], _sequences[b].Count - PromptLength);
-        }
         var (bestScore, bestTokens) = _finished.Best();
-        var result = new List<int>(bestTokens);
-        if (result.Count < Settings.MaxLength) result.Add(Settings.EosTokenId);
-        _result = new GenerationResult(result, bestScore, Steps);
-        return new SearchStep([.. agreed, .. result.Skip(_emitted)], null, true);
+        _result = new GenerationResult(bestTokens, bestScore, Steps);
+        return new SearchStep(bestTokens.Skip(_emitted).ToArray(), null, true);
     }
 
     /// <summary>
@@ -151,7 +150,7 @@ public sealed class BeamSearch : IDecodeSearch
         for (int i = 0; i < logProbs.Length; i++)
         {
             int lengthBefore = i + 1;   // the token at sequence index i + 1 was chosen when the sequence had i + 1 tokens
-            bool forced = (lengthBefore == 1 && Settings.ForcedBosTokenId is not null) || (lengthBefore == Settings.MaxLength - 1 && Settings.ForcedEosTokenId is not null);
+            bool forced = (lengthBefore == 1 && Settings.ForcedBosTokenId is not null) || (lengthBefore == Settings.MaxLength - 1 && Settings.ForcedEosTokenIds.Count > 0);
             if (!forced) sum += logProbs[i];
         }
         return sum;

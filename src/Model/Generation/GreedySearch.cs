@@ -16,7 +16,7 @@ public sealed class GreedySearch : IDecodeSearch
         _tokens = [settings.DecoderStartTokenId, .. published ?? []];
         _prefixPending = _tokens.Count > 1;
         // Published tokens that already end the sequence leave nothing to decode.
-        _done = _tokens.Count >= settings.MaxLength || (_tokens.Count > 1 && _tokens[^1] == settings.EosTokenId);
+        _done = _tokens.Count >= settings.MaxLength || (_tokens.Count > 1 && settings.IsEos(_tokens[^1]));
     }
 
     /// <summary>
@@ -61,7 +61,7 @@ public sealed class GreedySearch : IDecodeSearch
         _processors.Apply(scores, _tokens);
         int next = ArgMax(scores);
         _tokens.Add(next);
-        _done = next == Settings.EosTokenId || _tokens.Count >= Settings.MaxLength;
+        _done = Settings.IsEos(next) || _tokens.Count >= Settings.MaxLength;
         return new SearchStep([next], null, _done);
     }
 

@@ -1,5 +1,6 @@
 using Summarizer.Model.Attention;
 using Summarizer.Model.Bart;
+using Summarizer.Model.Network;
 using TorchSharp;
 using static TorchSharp.torch;
 

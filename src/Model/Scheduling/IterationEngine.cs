@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Summarizer.Model.Generation;
+using Summarizer.Model.Network;
 using TorchSharp;
 using static TorchSharp.torch;
 

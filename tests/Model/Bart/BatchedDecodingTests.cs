@@ -1,6 +1,7 @@
 using Summarizer.Model.Attention;
 using Summarizer.Model.Bart;
 using Summarizer.Model.Generation;
+using Summarizer.Model.Network;
 using Summarizer.Model.KvCache;
 using Summarizer.Model.Tests.Scheduling;
 using TorchSharp;

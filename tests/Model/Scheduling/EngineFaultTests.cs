@@ -1,6 +1,7 @@
 using Summarizer.Model.Attention;
 using Summarizer.Model.Bart;
 using Summarizer.Model.Generation;
+using Summarizer.Model.Network;
 using Summarizer.Model.Scheduling;
 using TorchSharp;
 using static Summarizer.Model.Tests.Scheduling.EngineHarness;
@@ -85,7 +86,7 @@ public sealed class EngineFaultTests
         private int _batches;
 
         public int VocabSize => inner.VocabSize;
-        public int MaxDecoderPositions => inner.MaxDecoderPositions;
+        public int? MaxDecoderPositions => inner.MaxDecoderPositions;
         public torch.Device Device => inner.Device;
         public SelfAttentionCache CreateCache() => inner.CreateCache();
         public torch.Tensor DecodeStep(torch.Tensor ids, SelfAttentionCache cache, ICrossAttentionMemory memory) => inner.DecodeStep(ids, cache, memory);

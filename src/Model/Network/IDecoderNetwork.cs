@@ -2,21 +2,25 @@ using Summarizer.Model.Attention;
 using Summarizer.Model.Bart;
 using TorchSharp;
 
-namespace Summarizer.Model.Generation;
+namespace Summarizer.Model.Network;
 
 /// <summary>
-/// What decoding needs from an encoder-decoder network, whatever its family: a self-attention cache, one step for one
-/// job's rows, one pass over a prefix, and one batched step for many jobs at once. The decoder's layers read the
-/// document only through each job's <see cref="ICrossAttentionMemory"/>, so a family implements this by running its
-/// own layers (its positions, norms and biases) over the rows and handing each job's query rows to that job's memory.
+/// The decoding half of an <see cref="IEncoderDecoderNetwork"/>, all that searches and the iteration engine need: a
+/// self-attention cache, one step for one job's rows, one pass over a prefix, and one batched step for many jobs at
+/// once. The decoder's layers read the document only through each job's <see cref="ICrossAttentionMemory"/>, so a
+/// family implements the batched step by running its own layers (its positions or relative position bias, norms,
+/// LM head) over all rows and handing each job's query rows to that job's memory.
 /// </summary>
 public interface IDecoderNetwork
 {
     /// <summary>Length of one row of logits.</summary>
     int VocabSize { get; }
 
-    /// <summary>Decoder positions the network can embed: a sequence of at most this many tokens plus one can be decoded.</summary>
-    int MaxDecoderPositions { get; }
+    /// <summary>
+    /// Decoder positions the network can embed (BART's learned positions), or null when any length can be decoded
+    /// (T5's relative positions): a sequence of at most this many tokens plus one can be decoded.
+    /// </summary>
+    int? MaxDecoderPositions { get; }
 
     /// <summary>Where the forward passes run.</summary>
     torch.Device Device { get; }
