@@ -1,3 +1,4 @@
+using Summarizer.Model.Attribution;
 using Summarizer.Model.KvCache;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -9,17 +10,20 @@ namespace Summarizer.Model.Attention;
 /// attention and merges them by log-sum-exp (equal to dense attention); sparse mode picks the top-k shards per query
 /// row by <see cref="ShardScore"/> and attends only those. The shards' K/V are stacked once per layer (padded to the
 /// longest shard) and shared by every beam: queries broadcast over them, nothing is copied per beam.
+/// With an <see cref="AttentionTrace"/>, the last layer's attention of every pass is also staged there as attribution
+/// records: in exact mode over every shard, in sparse mode over the shards each row attended (the others get no mass).
 /// </summary>
 public sealed class ShardedCrossAttention : ICrossAttentionMemory, IDisposable
 {
     private readonly LayerMemory[] _layers;
     private readonly bool _allValid;   // every shard full length: no padding to mask
+    private readonly AttentionProbe? _probe;
 
     /// <summary>
     /// Stacks <paramref name="shards"/> (in document order) on <paramref name="device"/> (CPU when null) for attention
-    /// in <paramref name="mode"/>.
+    /// in <paramref name="mode"/>; with <paramref name="attribution"/>, the last layer's attention is recorded there.
     /// </summary>
-    public ShardedCrossAttention(IReadOnlyList<KvShard> shards, CrossAttentionMode mode, Device? device = null)
+    public ShardedCrossAttention(IReadOnlyList<KvShard> shards, CrossAttentionMode mode, Device? device = null, AttentionTrace? attribution = null)
     {
         device ??= CPU;
         if (shards.Count == 0) throw new ArgumentException("A document needs at least one shard.", nameof(shards));
@@ -41,6 +45,7 @@ public sealed class ShardedCrossAttention : ICrossAttentionMemory, IDisposable
             _layers[layer] = new LayerMemory(keys, values, valid.alias(), meanKeys, logLengths);
             _layers[layer].DetachAll();
         }
+        if (attribution is not null) _probe = new AttentionProbe(attribution, shards, maxLength, device);
     }
 
     /// <summary>The attention mode in force.</summary>
@@ -53,9 +58,11 @@ public sealed class ShardedCrossAttention : ICrossAttentionMemory, IDisposable
     public Tensor Attend(int layer, Tensor query)
     {
         var memory = _layers[layer];
+        var probe = layer == _layers.Length - 1 ? _probe : null;
         if (Mode.IsExactFor(ShardCount))
         {
-            var (partials, lse) = PartialAttention.Compute(query, memory.Keys, memory.Values, _allValid ? null : memory.Valid);
+            var (partials, lse, weights) = PartialAttention.ComputeWithWeights(query, memory.Keys, memory.Values, _allValid ? null : memory.Valid);
+            probe?.Record(weights, ShardMajor(lse), null);
             return PartialAttention.Merge(partials, lse).Output;
         }
 
@@ -68,17 +75,22 @@ public sealed class ShardedCrossAttention : ICrossAttentionMemory, IDisposable
         var union = chosen.Distinct().Order().ToArray();
         var outputs = new Tensor[union.Length];
         var lses = new Tensor[union.Length];
+        var shardWeights = new Tensor[union.Length];
         var hidden = new bool[batch * union.Length];
         for (int u = 0; u < union.Length; u++)
         {
             long shard = union[u];
-            (outputs[u], lses[u]) = PartialAttention.Compute(query, memory.Keys.narrow(0, shard, 1), memory.Values.narrow(0, shard, 1), memory.Valid.narrow(0, shard, 1));
+            (outputs[u], lses[u], shardWeights[u]) = PartialAttention.ComputeWithWeights(query, memory.Keys.narrow(0, shard, 1), memory.Values.narrow(0, shard, 1), memory.Valid.narrow(0, shard, 1));
             for (long b = 0; b < batch; b++)
                 hidden[b * union.Length + u] = !chosen.AsSpan((int)(b * k), k).Contains(shard);
         }
         var selectedLse = cat(lses, 3).masked_fill(tensor(hidden, [batch, 1, 1, union.Length]).to(query.device), Scalars.NegativeInfinity);
+        probe?.Record(cat(shardWeights, 0), ShardMajor(selectedLse), union);
         return PartialAttention.Merge(cat(outputs, 3), selectedLse).Output;
     }
+
+    /// <summary>Partials' LSE <c>[batch, heads, steps, shards]</c> as <c>[shards, heads, batch·steps]</c>, rows batch-major.</summary>
+    private static Tensor ShardMajor(Tensor lse) => lse.permute(3, 1, 0, 2).reshape(lse.shape[3], lse.shape[1], lse.shape[0] * lse.shape[2]);
 
     private static Tensor Pad(Tensor t, long length) =>
         t.shape[1] == length ? t : nn.functional.pad(t, [0, 0, 0, length - t.shape[1]]);
@@ -87,6 +99,7 @@ public sealed class ShardedCrossAttention : ICrossAttentionMemory, IDisposable
     public void Dispose()
     {
         foreach (var layer in _layers) layer.Dispose();
+        _probe?.Dispose();
     }
 
     private sealed record LayerMemory(Tensor Keys, Tensor Values, Tensor Valid, Tensor MeanKeys, Tensor LogLengths) : IDisposable
