@@ -28,9 +28,14 @@ public sealed class SourceOffsetMap
     /// <summary>The text as normalized: equal to <c>DocumentKeys.Normalize(Original)</c>.</summary>
     public string Normalized { get; }
 
-    /// <summary>Builds the map of <paramref name="original"/> (which must be valid UTF-16, as normalization requires).</summary>
-    public static SourceOffsetMap Build(string original)
+    /// <summary>
+    /// Builds the map of <paramref name="original"/> (valid UTF-16, as normalization requires). <paramref name="nfc"/> is
+    /// the service's NFC (its stream-safe form: <c>DocumentKeys</c>' normalizer less line ends and trimming); null is
+    /// .NET's plain NFC. It is applied per segment, and once to the whole text to check the segmentation.
+    /// </summary>
+    public static SourceOffsetMap Build(string original, Func<string, string>? nfc = null)
     {
+        nfc ??= text => text.Normalize(NormalizationForm.FormC);
         var text = new StringBuilder(original.Length);
         var starts = new List<int>(original.Length);
         var ends = new List<int>(original.Length);
@@ -55,10 +60,15 @@ public sealed class SourceOffsetMap
             int j = i + Width(original, i);
             while (j < original.Length && !IsSegmentStart(original, j)) j += Width(original, j);
             var segment = original.AsSpan(i, j - i);
-            var normalized = segment.Length == 1 && c < '\u0300' ? segment.ToString() : segment.ToString().Normalize(NormalizationForm.FormC);
+            var normalized = segment.Length == 1 && c < '\u0300' ? segment.ToString() : nfc(segment.ToString());
             bool unchanged = segment.SequenceEqual(normalized);
             for (int k = 0; k < normalized.Length; k++)
-                Emit(normalized[k], unchanged ? i + k : i, unchanged ? i + k + 1 : j);
+            {
+                // A surrogate pair maps as one character: an offset never falls between its halves.
+                int from = unchanged ? (char.IsLowSurrogate(normalized[k]) && k > 0 ? i + k - 1 : i + k) : i;
+                int to = unchanged ? (char.IsHighSurrogate(normalized[k]) ? i + k + 2 : i + k + 1) : j;
+                Emit(normalized[k], from, to);
+            }
             i = j;
         }
 
@@ -69,7 +79,7 @@ public sealed class SourceOffsetMap
         var map = new SourceOffsetMap(original, all[first..last], starts.GetRange(first, last - first).ToArray(), ends.GetRange(first, last - first).ToArray());
         // The segmentation must reproduce whole-text normalization; if some text defeats it, fall back to one segment
         // (offsets then cover the whole original: coarse, never wrong).
-        var expected = original.Normalize(NormalizationForm.FormC).Replace("\r\n", "\n", StringComparison.Ordinal).Replace('\r', '\n').Trim();
+        var expected = nfc(original).Replace("\r\n", "\n", StringComparison.Ordinal).Replace('\r', '\n').Trim();
         return map.Normalized == expected ? map : Coarse(original, expected);
     }
 
