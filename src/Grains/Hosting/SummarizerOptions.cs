@@ -24,6 +24,12 @@ public sealed class SummarizerOptions
     /// <summary>Documents longer than this many tokens are refused.</summary>
     public int MaxDocumentTokens { get; set; } = 500_000;
 
+    /// <summary>
+    /// Documents that would be cut into more shards than this are refused (a tiny <c>shardLength</c> would otherwise
+    /// turn one document into hundreds of thousands of shards, grains and blobs).
+    /// </summary>
+    public int MaxShardsPerDocument { get; set; } = 4096;
+
     /// <summary>Dedicated inference threads per silo.</summary>
     public int InferenceThreads { get; set; } = 1;
 

@@ -8,14 +8,22 @@ namespace Summarizer.Model.Documents;
 /// </summary>
 public static class DocumentSharder
 {
-    /// <summary>The windows for a document of <paramref name="contentTokens"/> tokens (BOS/EOS not counted).</summary>
-    public static IReadOnlyList<ShardWindow> Plan(int contentTokens, ShardingOptions options)
+    /// <summary>How many windows <see cref="Plan"/> cuts a document of <paramref name="contentTokens"/> tokens into.</summary>
+    public static int Count(long contentTokens, ShardingOptions options)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(contentTokens);
         int content = options.ShardLength - 2;
         int stride = content - options.Overlap;
         if (content <= 0 || stride <= 0) throw new ArgumentException($"Shard length {options.ShardLength} with overlap {options.Overlap} leaves no room to advance.", nameof(options));
-        int count = contentTokens <= content ? 1 : (contentTokens - content + stride - 1) / stride + 1;
+        return contentTokens <= content ? 1 : (int)Math.Min(int.MaxValue, (contentTokens - content + stride - 1) / stride + 1);
+    }
+
+    /// <summary>The windows for a document of <paramref name="contentTokens"/> tokens (BOS/EOS not counted).</summary>
+    public static IReadOnlyList<ShardWindow> Plan(int contentTokens, ShardingOptions options)
+    {
+        int count = Count(contentTokens, options);
+        int content = options.ShardLength - 2;
+        int stride = content - options.Overlap;
 
         var starts = new int[count];
         var ends = new int[count];

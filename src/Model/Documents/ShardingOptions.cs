@@ -9,12 +9,15 @@ namespace Summarizer.Model.Documents;
 /// </param>
 public sealed record ShardingOptions(int ShardLength, int Overlap = 0)
 {
-    /// <summary>Throws an <see cref="ArgumentException"/> naming the option that is out of range.</summary>
+    /// <summary>
+    /// Throws an <see cref="ArgumentException"/> whose parameter is the option's name in requests (<c>shardLength</c>,
+    /// <c>shardOverlap</c>) when it is out of range.
+    /// </summary>
     public void Validate(int maxPositions)
     {
         if (ShardLength < 3 || ShardLength > maxPositions)
-            throw new ArgumentException($"shardLength must be between 3 and the model's max_position_embeddings ({maxPositions}); got {ShardLength}.", nameof(ShardLength));
+            throw new ArgumentException($"shardLength must be between 3 and the model's max_position_embeddings ({maxPositions}); got {ShardLength}.", "shardLength");
         if (Overlap < 0 || Overlap > (ShardLength - 2) / 2)
-            throw new ArgumentException($"shardOverlap must be between 0 and half the window's content ({(ShardLength - 2) / 2}); got {Overlap}.", nameof(Overlap));
+            throw new ArgumentException($"shardOverlap must be between 0 and half the window's content ({(ShardLength - 2) / 2}) for shardLength {ShardLength}; got {Overlap}.", "shardOverlap");
     }
 }
