@@ -25,6 +25,6 @@ public static partial class TenantNames
             throw new ArgumentException($"Tenant name '{tenant}' is invalid: a tenant name is {Rule}.", parameter);
     }
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\z", RegexOptions.CultureInvariant)]
     private static partial Regex Pattern();
 }

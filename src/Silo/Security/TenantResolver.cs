@@ -11,7 +11,7 @@ namespace Summarizer.Silo.Security;
 /// "Bearer", several headers), is anonymous: accepted as the anonymous tenant when that is allowed, <c>401</c>
 /// otherwise, and never an admin.
 /// </summary>
-public sealed class TenantResolver(IOptions<ApiAccessOptions> options)
+public sealed partial class TenantResolver(IOptions<ApiAccessOptions> options)
 {
     private const string ItemKey = "summarizer.tenant";
     private const string KeyedItem = "summarizer.tenant.keyed";
@@ -46,7 +46,10 @@ public sealed class TenantResolver(IOptions<ApiAccessOptions> options)
         await next(http);
     }
 
-    /// <summary>The key of a single well-formed <c>Bearer</c> header, or null when there is none.</summary>
+    /// <summary>
+    /// The key of a single well-formed <c>Bearer</c> header (its credential a token68: letters, digits and
+    /// <c>-._~+/</c>, then any '='), or null when there is none.
+    /// </summary>
     private static string? PresentedKey(Microsoft.Extensions.Primitives.StringValues headers)
     {
         if (headers.Count != 1) return null;
@@ -54,8 +57,11 @@ public sealed class TenantResolver(IOptions<ApiAccessOptions> options)
         const string scheme = "Bearer ";
         if (!value.StartsWith(scheme, StringComparison.OrdinalIgnoreCase)) return null;
         var key = value[scheme.Length..].Trim();
-        return key.Length == 0 ? null : key;
+        return Token68().IsMatch(key) ? key : null;
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[A-Za-z0-9\-._~+/]+=*\z")]
+    private static partial System.Text.RegularExpressions.Regex Token68();
 
     private string? Match(string key)
     {

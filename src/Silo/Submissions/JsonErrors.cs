@@ -18,12 +18,16 @@ internal static class JsonErrors
     /// <summary>The field at fault and a detail naming it.</summary>
     public static (string Field, string Detail) Describe(JsonException e)
     {
-        var field = e.Path is null or "$" ? "(body)" : e.Path.StartsWith("$.", StringComparison.Ordinal) ? e.Path[2..] : e.Path;
+        // A syntax error is the body's, wherever the reader happened to stop.
+        bool syntax = e.InnerException?.GetType().Name == "JsonReaderException";
+        var field = syntax || e.Path is null or "$" ? "(body)" : e.Path.StartsWith("$.", StringComparison.Ordinal) ? e.Path[2..] : e.Path;
         var at = e.LineNumber is { } line && e.BytePositionInLine is { } position
             ? string.Create(CultureInfo.InvariantCulture, $" (line {line + 1}, byte {position + 1})")
             : "";
         string detail;
-        if (e.Message.StartsWith("The JSON property '", StringComparison.Ordinal))
+        if (syntax)
+            detail = $"The body is not valid JSON{at}: {ReaderReason(e)}";
+        else if (e.Message.StartsWith("The JSON property '", StringComparison.Ordinal))
             detail = $"Unknown field '{field}': a submission has only 'text' and 'options' ({string.Join(", ", Expected.Keys.Where(k => k.StartsWith("options.", StringComparison.Ordinal)).Select(k => k[8..]))}).";
         else if (e.Message.StartsWith("Duplicate property", StringComparison.Ordinal))
             detail = $"Field '{field}' appears more than once.";

@@ -29,11 +29,11 @@ internal static class SubmissionReader
         var mediaType = contentType?.Split(';')[0].Trim().ToLowerInvariant();
         if (mediaType is not ("application/json" or "text/plain"))
             return Refuse(Problems.Of(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
-                $"Send the document as application/json {{\"text\": ..., \"options\": ...}} or text/plain; got '{contentType ?? "none"}'.", "Content-Type"));
+                $"Send the document as application/json {{\"text\": ..., \"options\": ...}} or text/plain; got Content-Type '{contentType ?? "none"}'.", "Content-Type"));
         if (Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var parsed) && parsed.Charset.HasValue
             && !parsed.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) && !parsed.Charset.Equals("us-ascii", StringComparison.OrdinalIgnoreCase))
             return Refuse(Problems.Of(StatusCodes.Status415UnsupportedMediaType, "Unsupported charset",
-                $"Documents are read as UTF-8; got charset '{parsed.Charset}'.", "Content-Type"));
+                $"Documents are read as UTF-8; got Content-Type charset '{parsed.Charset}'.", "Content-Type"));
 
         byte[] body;
         try
@@ -57,7 +57,14 @@ internal static class SubmissionReader
         }
         catch (Exception e) when (e is IOException or OperationCanceledException)
         {
-            return (null, null); // The client went away mid-upload; there is no one to answer.
+            if (http.RequestAborted.IsCancellationRequested)
+            {
+                http.Abort(); // The client went away mid-upload; there is no one to answer.
+                return (null, null);
+            }
+            // The transport gave up on the body (an unparsable chunk size, for one) but the connection is still there.
+            return Refuse(Problems.Of(StatusCodes.Status400BadRequest, "Malformed request body",
+                "The request body could not be read: its framing (chunked encoding or Content-Length) is malformed.", "(body)"));
         }
 
         string text;
