@@ -59,4 +59,24 @@ public sealed class TextClassTests(BadInputFixture fixture)
         Assert.Equal("text", problem.GetProperty("field").GetString());
         Assert.Contains("surrogate", problem.GetProperty("detail").GetString());
     }
+
+    [Theory]
+    [InlineData("text/plain; charset=\"UTF-8\"")]
+    [InlineData("text/plain;charset=us-ascii")]
+    public async Task AQuotedOrAsciiCharsetAndAByteOrderMarkAreAcceptedAsTheSameDocument(string contentType)
+    {
+        var text = "A short document about byte order marks, sent " + contentType.Length + " ways.";
+        var plain = new ByteArrayContent(System.Text.Encoding.UTF8.GetBytes(text));
+        plain.Headers.TryAddWithoutValidation("Content-Type", "text/plain");
+        var withMark = new ByteArrayContent([0xEF, 0xBB, 0xBF, .. System.Text.Encoding.UTF8.GetBytes(text)]);
+        withMark.Headers.TryAddWithoutValidation("Content-Type", contentType);
+
+        var first = await Submissions.AcceptedAsync(await Http.PostAsync("/v1/summaries", plain));
+        var second = await Submissions.AcceptedAsync(await Http.PostAsync("/v1/summaries", withMark));
+        await Submissions.AssertDoneAsync(Http, first);
+        await Submissions.AssertDoneAsync(Http, second);
+
+        Assert.Equal((await Submissions.GetJobAsync(Http, first)).GetProperty("documentKey").GetString(),
+            (await Submissions.GetJobAsync(Http, second)).GetProperty("documentKey").GetString());
+    }
 }

@@ -55,6 +55,15 @@ public sealed class SummarizerOptions
     /// <summary>Stored shard format: <c>kv</c> (per-layer K/V) or <c>hidden</c> (encoder output; K/V projected on load).</summary>
     public string ShardFormat { get; set; } = "kv";
 
+    /// <summary>
+    /// Seconds between returns of memory to the system: the C heap's free pages (<c>malloc_trim</c>) when more than
+    /// 16 MiB are held free, and the GC's spare memory once the silo falls idle after work; 0 turns both off.
+    /// </summary>
+    public int NativeTrimSeconds { get; set; } = 30;
+
+    /// <summary>Most glibc malloc arenas (<c>M_ARENA_MAX</c>); fewer arenas fragment less. 0 leaves glibc's default (8 per core).</summary>
+    public int MallocArenas { get; set; } = 2;
+
     /// <summary>Bytes of shards each silo keeps in memory before evicting the least recently used.</summary>
     public long MemoryBudgetBytes { get; set; } = 2L << 30;
 

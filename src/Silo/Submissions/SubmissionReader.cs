@@ -31,9 +31,10 @@ internal static class SubmissionReader
             return Refuse(Problems.Of(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
                 $"Send the document as application/json {{\"text\": ..., \"options\": ...}} or text/plain; got Content-Type '{contentType ?? "none"}'.", "Content-Type"));
         if (Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var parsed) && parsed.Charset.HasValue
-            && !parsed.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) && !parsed.Charset.Equals("us-ascii", StringComparison.OrdinalIgnoreCase))
+            && parsed.Charset.ToString().Trim('"') is var charset
+            && !charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) && !charset.Equals("us-ascii", StringComparison.OrdinalIgnoreCase))
             return Refuse(Problems.Of(StatusCodes.Status415UnsupportedMediaType, "Unsupported charset",
-                $"Documents are read as UTF-8; got Content-Type charset '{parsed.Charset}'.", "Content-Type"));
+                $"Documents are read as UTF-8; got Content-Type charset '{charset}'.", "Content-Type"));
 
         byte[] body;
         try
@@ -68,7 +69,8 @@ internal static class SubmissionReader
         }
 
         string text;
-        try { text = StrictUtf8.GetString(body); }
+        // A UTF-8 byte order mark is a signature, not content: the same file with or without one is one document.
+        try { text = StrictUtf8.GetString(body.AsSpan(body.AsSpan().StartsWith("\uFEFF"u8) ? 3 : 0)); }
         catch (DecoderFallbackException)
         {
             return Refuse(Problems.Of(StatusCodes.Status400BadRequest, "Invalid encoding", "The body is not valid UTF-8.", mediaType == "text/plain" ? "(body)" : "text"));
