@@ -73,7 +73,11 @@ public static class LoadSuite
 
         var p = new Dictionary<string, object> { ["model"] = "tiny", ["clients"] = clients, ["seconds"] = seconds, ["documents"] = documents.Count, ["new_tokens"] = 32, ["kv_budget_bytes"] = budgetBytes, ["grain_storage"] = grainStorage };
         var done = report.Jobs.Where(j => j.Completed).ToList();
-        void Add(string name, double value, string unit) => results.Add(new Result("load", "load." + name, value, unit, new(p)));
+        // A run in which no job completed has no latencies: nothing is recorded rather than a NaN that JSON cannot hold.
+        void Add(string name, double value, string unit)
+        {
+            if (double.IsFinite(value)) results.Add(new Result("load", "load." + name, value, unit, new(p)));
+        }
         Add("accepted", report.Jobs.Count, "jobs");
         Add("completed", done.Count, "jobs");
         Add("lost", report.Lost, "jobs");

@@ -8,6 +8,7 @@ using Summarizer.Client;
 using Summarizer.Contracts;
 using Summarizer.Grains.Hosting;
 using Summarizer.Grains.Inference;
+using Summarizer.Silo.OpenApi;
 using Summarizer.Silo.Submissions;
 
 namespace Summarizer.Silo;
@@ -37,16 +38,19 @@ public static class SummaryEndpoints
         app.Use((http, next) => tenants.InvokeAsync(http, next));
         app.UseRateLimiter();
         var v1 = app.MapGroup("/v1/summaries").RequireRateLimiting("per-tenant");
-        v1.MapPost("", SubmitAsync);
-        v1.MapGet("{id}", GetAsync);
-        v1.MapGet("{id}/events", EventsAsync);
-        v1.MapDelete("{id}", CancelAsync);
-        app.MapGet("/v1/diagnostics", DiagnosticsAsync).RequireRateLimiting("per-tenant");
+        v1.MapPost("", SubmitAsync).DescribesSubmission();
+        v1.MapGet("{id}", GetAsync).DescribesJobRead();
+        v1.MapGet("{id}/events", EventsAsync).DescribesEventStream();
+        v1.MapDelete("{id}", CancelAsync).DescribesCancellation();
+        app.MapGet("/v1/diagnostics", DiagnosticsAsync).RequireRateLimiting("per-tenant").DescribesDiagnostics();
         // Liveness checks only this process (no dependencies), so a Redis outage never restarts healthy silos.
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         return app;
     }
+
+    /// <summary>The JSON body of a submission.</summary>
+    public sealed record SubmitBody(string? Text, SummaryRequestOptions? Options);
 
     private static async Task<IResult> SubmitAsync(HttpContext http, SummarizerClient client, ModelHost models,
         IOptions<SummarizerOptions> settings, ILoggerFactory loggers)
@@ -77,9 +81,9 @@ public static class SummaryEndpoints
                 "The job could not be recorded: " + StorageFailures.Describe(e) + " Nothing was accepted; retry after the number of seconds in Retry-After.");
         }
 
-        var links = new { self = $"/v1/summaries/{id}", events = $"/v1/summaries/{id}/events" };
-        http.Response.Headers.Location = links.self;
-        return Results.Json(new { id, status = SummaryStatus.Queued, links }, Json, statusCode: StatusCodes.Status202Accepted);
+        var links = new JobLinks($"/v1/summaries/{id}", $"/v1/summaries/{id}/events");
+        http.Response.Headers.Location = links.Self;
+        return Results.Json(new SubmissionAccepted(id, SummaryStatus.Queued, links), Json, statusCode: StatusCodes.Status202Accepted);
     }
 
     /// <summary>The job if it exists and belongs to the caller's tenant; another tenant's job is as unknown as a missing one.</summary>
@@ -168,6 +172,6 @@ public static class SummaryEndpoints
         var hosts = await grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true);
         var silos = await Task.WhenAll(hosts.Keys.Select(silo =>
             grains.GetGrain<ISiloDiagnosticsGrain>(Grains.Diagnostics.SiloDiagnosticsGrain.KeyOf(silo)).GetAsync()));
-        return Results.Json(new { silos = silos.OrderBy(s => s.Silo, StringComparer.Ordinal) }, Json);
+        return Results.Json(new DiagnosticsReport(silos.OrderBy(s => s.Silo, StringComparer.Ordinal).ToArray()), Json);
     }
 }

@@ -13,15 +13,17 @@ namespace Summarizer.Silo.Security;
 /// </summary>
 public sealed partial class TenantResolver(IOptions<ApiAccessOptions> options)
 {
-    private const string ItemKey = "summarizer.tenant";
-    private const string KeyedItem = "summarizer.tenant.keyed";
+    internal const string ItemKey = "summarizer.tenant";
     private readonly ApiAccessOptions _options = options.Value;
 
     /// <summary>The tenant this request was authenticated as (set by the middleware).</summary>
     public static string TenantOf(HttpContext http) => (string)http.Items[ItemKey]!;
 
-    /// <summary>Whether the request presented a key that matched its tenant (false for anonymous requests).</summary>
-    public static bool HasKey(HttpContext http) => http.Items[KeyedItem] is true;
+    /// <summary>
+    /// Whether the request presents a well-formed key (so a tenant resolved for it is that key's, never the anonymous
+    /// one: a well-formed key that matches nothing is refused).
+    /// </summary>
+    public static bool HasKey(HttpContext http) => PresentedKey(http.Request.Headers.Authorization) is not null;
 
     /// <summary>Middleware for <c>/v1</c>: resolves the tenant or answers 401 without reaching the endpoint.</summary>
     public async Task InvokeAsync(HttpContext http, RequestDelegate next)
@@ -31,8 +33,7 @@ public sealed partial class TenantResolver(IOptions<ApiAccessOptions> options)
             await next(http);
             return;
         }
-        var key = PresentedKey(http.Request.Headers.Authorization);
-        var tenant = key is null ? (_options.AllowAnonymous ? _options.AnonymousTenant : null) : Match(key);
+        var tenant = Resolve(http.Request.Headers.Authorization);
         if (tenant is null)
         {
             http.Response.Headers.WWWAuthenticate = "Bearer";
@@ -42,8 +43,17 @@ public sealed partial class TenantResolver(IOptions<ApiAccessOptions> options)
             return;
         }
         http.Items[ItemKey] = tenant;
-        http.Items[KeyedItem] = key is not null;
         await next(http);
+    }
+
+    /// <summary>
+    /// The tenant of <paramref name="authorization"/>: a well-formed key's tenant (null when it matches none), else the
+    /// anonymous tenant when anonymous access is allowed (null when not).
+    /// </summary>
+    internal string? Resolve(Microsoft.Extensions.Primitives.StringValues authorization)
+    {
+        var key = PresentedKey(authorization);
+        return key is null ? (_options.AllowAnonymous ? _options.AnonymousTenant : null) : Match(key);
     }
 
     /// <summary>

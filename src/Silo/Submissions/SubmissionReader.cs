@@ -16,9 +16,6 @@ internal sealed record Submission(string Text, SummaryRequestOptions Options);
 /// </summary>
 internal static class SubmissionReader
 {
-    /// <summary>The JSON body of a submission.</summary>
-    public sealed record Body(string? Text, SummaryRequestOptions? Options);
-
     private static readonly UTF8Encoding StrictUtf8 = new(false, throwOnInvalidBytes: true);
 
     /// <summary>The submission, or the problem that answers the request instead (null when the client is gone).</summary>
@@ -79,8 +76,8 @@ internal static class SubmissionReader
         var options = new SummaryRequestOptions();
         if (mediaType == "application/json")
         {
-            Body? json;
-            try { json = JsonSerializer.Deserialize<Body>(text, SummaryEndpoints.Json); }
+            SummaryEndpoints.SubmitBody? json;
+            try { json = JsonSerializer.Deserialize<SummaryEndpoints.SubmitBody>(text, SummaryEndpoints.Json); }
             catch (JsonException e)
             {
                 var (field, detail) = JsonErrors.Describe(e);
