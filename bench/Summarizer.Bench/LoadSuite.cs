@@ -21,7 +21,8 @@ public static class LoadSuite
     private static string SiloDll => Path.GetFullPath(typeof(LoadSuite).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "SiloDll").Value!);
 
     /// <summary>Runs <paramref name="clients"/> clients for <paramref name="seconds"/> seconds and records the figures.</summary>
-    public static async Task RunAsync(ResultSet results, string outDir, int clients, int seconds, long budgetBytes, string grainStorage = "memory")
+    public static async Task RunAsync(ResultSet results, string outDir, int clients, int seconds, long budgetBytes, string grainStorage = "memory",
+        IReadOnlyDictionary<string, string>? siloEnvironment = null)
     {
         await using var redis = grainStorage == "redis" ? await RedisServer.StartAsync() : null;
         var settings = new Dictionary<string, string>
@@ -43,6 +44,7 @@ public static class LoadSuite
             settings["Summarizer__GrainStorage"] = "redis";
             settings["Summarizer__RedisConnectionString"] = redis.ConnectionString;
         }
+        foreach (var (key, value) in siloEnvironment ?? new Dictionary<string, string>()) settings[key] = value;
         await using var silo = await SiloProcess.StartAsync(SiloDll, settings);
         var documents = LongDocumentCorpus.Read(Path.Combine(TinyCheckpoint.LongDocs, "dev.jsonl.gz")).Select(d => d.Document).ToList();
         Console.WriteLine($"[load] {clients} clients, {seconds} s, {documents.Count} documents, K/V budget {budgetBytes >> 20} MiB, grain storage {grainStorage}, silo {silo.Url}");

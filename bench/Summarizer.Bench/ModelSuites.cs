@@ -384,7 +384,7 @@ public static class ModelSuites
             double baseline = double.NaN;
             foreach (int batch in new[] { 1, 4 })
             {
-                var encoder = new ShardEncoder(model.Network, "bench", batch);
+                var encoder = new ShardEncoder(model.Network, "bench", batchSize: batch);
                 double ms = Timing.MedianMs(repeats, () =>
                 {
                     foreach (var s in encoder.Encode("bench", ids, windows, KvDType.F32)) s.Dispose();

@@ -72,10 +72,10 @@ public sealed class DocumentGrain : Grain, IDocumentGrain
         var ids = await _worker.RunAsync(_ => model.TokenizeContent(text));
         if (ids.Count > _options.MaxDocumentTokens)
             return new EncodeOutcome(await FailAsync(text, $"The document is {ids.Count:N0} tokens long; the limit is {_options.MaxDocumentTokens:N0} tokens (Summarizer:MaxDocumentTokens)."), 0);
-        if (ShardingPolicy.CheckCount(ids.Count, sharding, _options.MaxShardsPerDocument) is { } tooMany)
+        if (ShardingPolicy.CheckCount(ids.Count, sharding, _options.MaxShardsPerDocument, model.Template) is { } tooMany)
             return new EncodeOutcome(await FailAsync(text, tooMany.Reason), 0);
 
-        var windows = DocumentSharder.Plan(ids.Count, sharding);
+        var windows = model.PlanShards(ids.Count, sharding);
         _state.State.Text = text;
         _state.State.Manifest = manifest with
         {
@@ -119,7 +119,7 @@ public sealed class DocumentGrain : Grain, IDocumentGrain
         var model = await _models.GetAsync();
         var text = _state.State.Text;
         var ids = await _worker.RunAsync(_ => model.TokenizeContent(text));
-        var windows = DocumentSharder.Plan(ids.Count, new ShardingOptions(manifest.ShardLength, manifest.ShardOverlap));
+        var windows = model.PlanShards(ids.Count, new ShardingOptions(manifest.ShardLength, manifest.ShardOverlap));
         var lost = missingShards.Distinct().Order().Select(i => windows[i]).ToArray();
         _logger.LogWarning("Re-encoding {Count} lost shards of document {Document} (evicted with no durable store, or corrupt).", lost.Length, Key);
         var blobs = new List<byte[]>();

@@ -25,19 +25,19 @@ public static class ShardingPolicy
     {
         var modelDefault = model.DefaultSharding;
         int length = shardLength ?? settings.ShardLength ?? modelDefault.ShardLength;
-        int overlap = shardOverlap ?? Math.Min(settings.ShardOverlap ?? modelDefault.Overlap, Math.Max(0, (length - 2) / 2));
+        int overlap = shardOverlap ?? Math.Min(settings.ShardOverlap ?? modelDefault.Overlap, Math.Max(0, length - model.Template.Overhead) / 2);
         var sharding = new ShardingOptions(length, overlap);
-        sharding.Validate(model.Config.MaxPositionEmbeddings);
+        model.ValidateSharding(sharding);
         return sharding;
     }
 
     /// <summary>
-    /// Why a document of <paramref name="contentTokens"/> tokens cut by <paramref name="sharding"/> is refused (more
-    /// shards than <paramref name="maxShards"/>), or null when it is not.
+    /// Why a document of <paramref name="contentTokens"/> tokens cut by <paramref name="sharding"/> (windows wrapped in
+    /// the model's <paramref name="template"/>) is refused (more shards than <paramref name="maxShards"/>), or null.
     /// </summary>
-    public static ShardCountRefusal? CheckCount(long contentTokens, ShardingOptions sharding, int maxShards)
+    public static ShardCountRefusal? CheckCount(long contentTokens, ShardingOptions sharding, int maxShards, InputTemplate? template)
     {
-        int shards = DocumentSharder.Count(contentTokens, sharding);
+        int shards = DocumentSharder.Count(contentTokens, sharding, template);
         return shards <= maxShards ? null : new ShardCountRefusal(shards, maxShards, sharding.ShardLength);
     }
 }

@@ -40,7 +40,7 @@ internal static class SubmissionLimits
         // byte, so the byte count bounds the token count: a document within both limits by bytes is not tokenized here.
         var normalized = DocumentKeys.Normalize(submission.Text);
         long bytes = Encoding.UTF8.GetByteCount(normalized);
-        if (bytes <= settings.MaxDocumentTokens && (sharding is null || ShardingPolicy.CheckCount(bytes, sharding, settings.MaxShardsPerDocument) is null))
+        if (bytes <= settings.MaxDocumentTokens && (sharding is null || ShardingPolicy.CheckCount(bytes, sharding, settings.MaxShardsPerDocument, model?.Template) is null))
             return null;
         if (model is null)
         {
@@ -58,7 +58,7 @@ internal static class SubmissionLimits
                 string.Create(CultureInfo.InvariantCulture, $"The document is {tokens} tokens long; the limit is {limit} tokens (Summarizer:MaxDocumentTokens)."),
                 "text", new Dictionary<string, object?> { ["limit"] = limit, ["tokens"] = tokens, ["setting"] = "Summarizer:MaxDocumentTokens" });
         }
-        if (ShardingPolicy.CheckCount(tokens, sharding!, settings.MaxShardsPerDocument) is { } tooMany)
+        if (ShardingPolicy.CheckCount(tokens, sharding!, settings.MaxShardsPerDocument, model.Template) is { } tooMany)
         {
             // The request's own shard options made the count: a bad request. The document's length alone: too large.
             bool chosen = options.ShardLength is not null || options.ShardOverlap is not null;
