@@ -15,7 +15,7 @@ namespace Summarizer.Bench;
 /// <param name="NativeInUseBytes">C heap in use (libtorch tensors among them).</param>
 /// <param name="NativeFreeBytes">C heap free but held.</param>
 /// <param name="KvBytes">K/V cache bytes.</param>
-/// <param name="Phase">"load" while clients run, "idle" after.</param>
+/// <param name="Phase">"load" while clients submit, "drain" while the last jobs finish, "idle" after.</param>
 public sealed record MemorySample(double Seconds, long RssBytes, long AnonymousBytes, long ManagedBytes, long ManagedCommittedBytes,
     long NativeInUseBytes, long NativeFreeBytes, long KvBytes, string Phase);
 

@@ -96,5 +96,9 @@ public sealed class DiagnosticsTests : IAsyncLifetime
         Assert.True(silo.GetProperty("shards").GetInt32() > 0);
         Assert.Equal(0, silo.GetProperty("runningJobs").GetInt32());
         Assert.True(silo.GetProperty("processBytes").GetInt64() > 0);
+        // Where the resident memory is: the GC's committed memory and the C heap libtorch allocates from.
+        Assert.True(silo.GetProperty("managedCommittedBytes").GetInt64() > 0);
+        Assert.True(silo.GetProperty("nativeInUseBytes").GetInt64() > 0);
+        Assert.True(silo.GetProperty("nativeFreeBytes").GetInt64() >= 0);
     }
 }
