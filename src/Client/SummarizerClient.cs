@@ -18,13 +18,19 @@ public sealed class SummarizerClient
     public const string DefaultTenant = "default";
 
     /// <summary>Submits <paramref name="text"/> for summarization and returns the new job's id at once.</summary>
+    /// <exception cref="ArgumentException">
+    /// The text is not Unicode text (an unpaired surrogate; parameter <c>text</c>), or the tenant name is not one
+    /// <see cref="TenantNames"/> allows (parameter <c>tenant</c>); nothing was recorded.
+    /// </exception>
     /// <exception cref="JobLimitExceededException">
     /// The tenant, or the silo the job was placed on, already runs as many jobs as allowed; nothing was recorded.
     /// </exception>
     public async Task<string> SubmitAsync(string text, SummaryRequestOptions? options = null, string tenant = DefaultTenant, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var jobId = Guid.NewGuid().ToString("N");
+        TenantNames.Validate(tenant);
+        DocumentKeys.ValidateText(text);
+        var jobId = JobIds.New();
         var outcome = await _grains.GetGrain<ISummaryGrain>(jobId).StartAsync(new SummaryRequest(tenant, text, options ?? new SummaryRequestOptions()))
             .WaitAsync(cancellationToken);
         if (outcome.Refused is { } refusal) throw new JobLimitExceededException(refusal, tenant);

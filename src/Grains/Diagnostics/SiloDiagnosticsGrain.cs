@@ -9,7 +9,8 @@ namespace Summarizer.Grains.Diagnostics;
 
 /// <summary>Reads this silo's counters: K/V memory against its budget, evictions, running jobs, queues, batching.</summary>
 [SiloKeyedPlacement]
-public sealed class SiloDiagnosticsGrain(ShardRepository shards, SiloJobSlots jobs, InferenceWorker inference, ShardAttentionWorker shardAttention)
+public sealed class SiloDiagnosticsGrain(ShardRepository shards, SiloJobSlots jobs, InferenceWorker inference, ShardAttentionWorker shardAttention,
+    Hosting.MemoryReclaimer reclaimer)
     : Grain, ISiloDiagnosticsGrain
 {
     /// <summary>The key of the diagnostics grain of <paramref name="silo"/>.</summary>
@@ -20,6 +21,7 @@ public sealed class SiloDiagnosticsGrain(ShardRepository shards, SiloJobSlots jo
     {
         var memory = shards.Memory;
         using var process = Process.GetCurrentProcess();
+        var native = NativeHeap.Read();
         return Task.FromResult(new SiloDiagnostics
         {
             Silo = this.GetPrimaryKeyString(),
@@ -34,6 +36,10 @@ public sealed class SiloDiagnosticsGrain(ShardRepository shards, SiloJobSlots jo
             ShardPasses = shardAttention.Computations,
             ManagedBytes = GC.GetTotalMemory(false),
             ProcessBytes = process.WorkingSet64,
+            ManagedCommittedBytes = GC.GetGCMemoryInfo().TotalCommittedBytes,
+            NativeInUseBytes = native?.InUseBytes,
+            NativeFreeBytes = native?.FreeBytes,
+            NativeTrims = reclaimer.Trims,
         });
     }
 }

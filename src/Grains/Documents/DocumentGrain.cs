@@ -60,19 +60,20 @@ public sealed class DocumentGrain : Grain, IDocumentGrain
         var manifest = _state.State.Manifest;
         if (manifest.Status == DocumentStatus.Encoded) return new EncodeOutcome(manifest, 0, GrainContext.Address.SiloAddress);
 
-        var text = DocumentKeys.Normalize(source.Text);
+        // Off the grain's scheduler: normalization is linear but a 16 MiB document still takes a while.
+        var text = await Task.Run(() => DocumentKeys.Normalize(source.Text));
         var key = ShardKey.For(Key, 0);
         if (DocumentKeys.ContentHash(text) != key.ContentHash)
             throw new ArgumentException($"The text does not hash to document {Key}.", nameof(source));
 
         var model = await _models.GetAsync();
-        var sharding = new ShardingOptions(source.ShardLength ?? _options.ShardLength ?? model.DefaultSharding.ShardLength, 0);
-        sharding = sharding with { Overlap = source.ShardOverlap ?? _options.ShardOverlap ?? Math.Min(model.DefaultSharding.Overlap, Math.Max(0, sharding.ShardLength - model.Template.Overhead) / 2) };
-        model.ValidateSharding(sharding);
+        var sharding = ShardingPolicy.Resolve(source.ShardLength, source.ShardOverlap, _options, model);
 
         var ids = await _worker.RunAsync(_ => model.TokenizeContent(text));
         if (ids.Count > _options.MaxDocumentTokens)
             return new EncodeOutcome(await FailAsync(text, $"The document is {ids.Count:N0} tokens long; the limit is {_options.MaxDocumentTokens:N0} tokens (Summarizer:MaxDocumentTokens)."), 0);
+        if (ShardingPolicy.CheckCount(ids.Count, sharding, _options.MaxShardsPerDocument, model.Template) is { } tooMany)
+            return new EncodeOutcome(await FailAsync(text, tooMany.Reason), 0);
 
         var windows = model.PlanShards(ids.Count, sharding);
         _state.State.Text = text;

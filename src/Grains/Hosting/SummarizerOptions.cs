@@ -24,6 +24,12 @@ public sealed class SummarizerOptions
     /// <summary>Documents longer than this many tokens are refused.</summary>
     public int MaxDocumentTokens { get; set; } = 500_000;
 
+    /// <summary>
+    /// Documents that would be cut into more shards than this are refused (a tiny <c>shardLength</c> would otherwise
+    /// turn one document into hundreds of thousands of shards, grains and blobs).
+    /// </summary>
+    public int MaxShardsPerDocument { get; set; } = 4096;
+
     /// <summary>Dedicated inference threads per silo.</summary>
     public int InferenceThreads { get; set; } = 1;
 
@@ -48,6 +54,15 @@ public sealed class SummarizerOptions
 
     /// <summary>Stored shard format: <c>kv</c> (per-layer K/V) or <c>hidden</c> (encoder output; K/V projected on load).</summary>
     public string ShardFormat { get; set; } = "kv";
+
+    /// <summary>
+    /// Seconds between returns of memory to the system: the C heap's free pages (<c>malloc_trim</c>) when more than
+    /// 16 MiB are held free, and the GC's spare memory once the silo falls idle after work; 0 turns both off.
+    /// </summary>
+    public int NativeTrimSeconds { get; set; } = 30;
+
+    /// <summary>Most glibc malloc arenas (<c>M_ARENA_MAX</c>); fewer arenas fragment less. 0 leaves glibc's default (8 per core).</summary>
+    public int MallocArenas { get; set; } = 2;
 
     /// <summary>Bytes of shards each silo keeps in memory before evicting the least recently used.</summary>
     public long MemoryBudgetBytes { get; set; } = 2L << 30;

@@ -35,6 +35,9 @@ public static class SummarizerSiloExtensions
         Validate(options);
 
         var services = silo.Services;
+        MemoryReclaimer.LimitArenas(options);
+        services.AddSingleton<MemoryReclaimer>();
+        services.AddHostedService(sp => sp.GetRequiredService<MemoryReclaimer>());
         // Failure-detection and messaging timeouts are deployment choices: Orleans:ClusterMembership and Orleans:Messaging.
         services.Configure<Orleans.Configuration.ClusterMembershipOptions>(configuration.GetSection("Orleans:ClusterMembership"));
         services.Configure<Orleans.Configuration.SiloMessagingOptions>(configuration.GetSection("Orleans:Messaging"));
@@ -110,6 +113,9 @@ public static class SummarizerSiloExtensions
         {
             if (!ok) throw new OptionsValidationException(name, typeof(SummarizerOptions), [$"Summarizer:{name} {message}"]);
         }
+        Require(o.MaxShardsPerDocument >= 1, nameof(o.MaxShardsPerDocument), $"must be at least 1, not {o.MaxShardsPerDocument}.");
+        Require(o.NativeTrimSeconds >= 0, nameof(o.NativeTrimSeconds), $"must be 0 (off) or more, not {o.NativeTrimSeconds}.");
+        Require(o.MallocArenas >= 0, nameof(o.MallocArenas), $"must be 0 (glibc's default) or more, not {o.MallocArenas}.");
         Require(o.KvStore is "memory" or "redis", nameof(o.KvStore), $"must be 'memory' or 'redis', not '{o.KvStore}'.");
         Require(o.DecodeMode is "auto" or "local" or "distributed", nameof(o.DecodeMode), $"must be 'auto', 'local' or 'distributed', not '{o.DecodeMode}'.");
         Require(o.GrainStorage is "memory" or "redis", nameof(o.GrainStorage), $"must be 'memory' or 'redis', not '{o.GrainStorage}'.");

@@ -256,7 +256,8 @@ public sealed class SummaryGrain : Grain, ISummaryGrain, IGrainMigrationParticip
             }
             var model = await _models.GetAsync();
             var options = RequestOptionsMapper.ToModel(request.Options);
-            var text = DocumentKeys.Normalize(request.Text);
+            // Off the grain's scheduler: normalization is linear but a 16 MiB document still takes a while.
+            var text = await Task.Run(() => DocumentKeys.Normalize(request.Text));
             var documentKey = DocumentKeys.For(request.Tenant, DocumentKeys.ContentHash(text), model.Fingerprint);
             await UpdateAsync(Job with { Status = SummaryStatus.Encoding, DocumentKey = documentKey, Silo = RuntimeIdentity });
 
