@@ -4,7 +4,7 @@ using System.Text;
 namespace Summarizer.Contracts;
 
 /// <summary>
-/// Document identity: tenant + SHA-256 of the normalized text + model fingerprint. Normalization (Unicode NFC,
+/// What a document's identity (<see cref="DocumentKey"/>) is computed from: the normalized text and its SHA-256. Normalization (Unicode NFC,
 /// CRLF/CR to LF, surrounding whitespace trimmed) makes the same document submitted from different systems one
 /// document, encoded once.
 /// </summary>
@@ -17,7 +17,4 @@ public static class DocumentKeys
     /// <summary>Hex SHA-256 of the normalized text.</summary>
     public static string ContentHash(string normalizedText) =>
         Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(normalizedText))).ToLowerInvariant();
-
-    /// <summary>The document grain key.</summary>
-    public static string For(string tenant, string contentHash, string modelFingerprint) => $"{tenant}/{contentHash}/{modelFingerprint}";
 }

@@ -24,7 +24,7 @@ public static class SummaryEndpoints
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+        Converters = { new Json.NamedEnumConverter() },
     };
 
     /// <summary>Maps the endpoints.</summary>
@@ -81,6 +81,12 @@ public static class SummaryEndpoints
         {
             SubmitBody? parsed;
             try { parsed = JsonSerializer.Deserialize<SubmitBody>(text, Json); }
+            catch (Json.UnknownNameException e)
+            {
+                // A value a mode option cannot take: named like every other invalid option.
+                var option = e.Path?.Split('.')[^1] ?? "options";
+                return Problem(StatusCodes.Status400BadRequest, "Invalid options", $"{option} {e.Message}", option);
+            }
             catch (JsonException e) { return Problem(StatusCodes.Status400BadRequest, "Malformed JSON", e.Message); }
             text = parsed?.Text ?? "";
             options = parsed?.Options ?? options;

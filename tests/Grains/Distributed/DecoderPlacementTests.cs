@@ -29,10 +29,10 @@ public sealed class DecoderPlacementTests(ITestOutputHelper output) : IAsyncLife
     public async Task ADistributedJobDecodesOnTheSiloHoldingMostOfItsShards()
     {
         var text = TinyCheckpoint.Document(3000, 4500, "pep").Document;
-        var (job, _) = await RunAsync(text, new SummaryRequestOptions { MaxNewTokens = 8, DecodeMode = "distributed" });
+        var (job, _) = await RunAsync(text, new SummaryRequestOptions { MaxNewTokens = 8, DecodeMode = DecodeMode.Distributed });
 
         var shards = await Task.WhenAll(Enumerable.Range(0, job.Statistics.ShardCount)
-            .Select(i => _cluster.Cluster.Client.GetGrain<IShardGrain>(ShardGrain.KeyOf(job.DocumentKey, i)).PrepareAsync()));
+            .Select(i => _cluster.Cluster.Client.GetGrain<IShardGrain>(DocumentKey.Parse(job.DocumentKey).ShardKey(i)).PrepareAsync()));
         var bySilo = shards.GroupBy(s => s.Silo).ToDictionary(g => g.Key, g => g.Count());
         output.WriteLine($"shards by silo: {string.Join(", ", bySilo.Select(p => $"{p.Key}={p.Value}"))}; decoder on {job.Silo}, migrations {job.Migrations}");
         Assert.True(bySilo.Count >= 2, "the shards should be spread over the silos");
@@ -45,7 +45,7 @@ public sealed class DecoderPlacementTests(ITestOutputHelper output) : IAsyncLife
     public async Task ALocalJobDecodesOnTheSiloWhoseMemoryHoldsItsFreshlyEncodedShards()
     {
         var text = TinyCheckpoint.Document(2000, 3000, "kep").Document;
-        var (job, _) = await RunAsync(text, new SummaryRequestOptions { MaxNewTokens = 8, DecodeMode = "local" });
+        var (job, _) = await RunAsync(text, new SummaryRequestOptions { MaxNewTokens = 8, DecodeMode = DecodeMode.Local });
 
         var encoded = await _cluster.Cluster.Client.GetGrain<IDocumentGrain>(job.DocumentKey).EnsureEncodedAsync(new DocumentSource(text, null, null));
         output.WriteLine($"document on {encoded.Silo}, decoder on {job.Silo}, migrations {job.Migrations}");
@@ -60,7 +60,7 @@ public sealed class DecoderPlacementTests(ITestOutputHelper output) : IAsyncLife
     public async Task AJobThatMovesStreamsEveryEventOnceInOrderAndKeepsItsTokens()
     {
         var source = TinyCheckpoint.Document(2000, 3000, "kep").Document;
-        var options = new SummaryRequestOptions { MaxNewTokens = 12, DecodeMode = "local" };
+        var options = new SummaryRequestOptions { MaxNewTokens = 12, DecodeMode = DecodeMode.Local };
         // Where a job first lands is Orleans' choice; with three silos, two in three land away from their document.
         for (int attempt = 0; attempt < 12; attempt++)
         {
@@ -88,14 +88,14 @@ public sealed class DecoderPlacementTests(ITestOutputHelper output) : IAsyncLife
     public async Task ConcurrentJobsReadingOneDocumentKeepTheTokensTheyGetAlone()
     {
         var text = TinyCheckpoint.Document(3000, 4500, "pep").Document;
-        var options = new SummaryRequestOptions { MaxNewTokens = 16, DecodeMode = "distributed", Beams = 2 };
+        var options = new SummaryRequestOptions { MaxNewTokens = 16, DecodeMode = DecodeMode.Distributed, Beams = 2 };
         var (alone, _) = await RunAsync(text, options);
 
         var together = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => RunAsync(text, options)));
 
         foreach (var (job, _) in together) Assert.Equal(alone.TokenIds, job.TokenIds);
-        long calls = _cluster.SiloServices.Sum(s => s.GetRequiredService<ShardAttentionWorker>().Calls);
-        long passes = _cluster.SiloServices.Sum(s => s.GetRequiredService<ShardAttentionWorker>().Computations);
+        long calls = _cluster.SiloServices.Sum(s => s.GetRequiredService<ShardAttentionWorker>().Batching.Requests);
+        long passes = _cluster.SiloServices.Sum(s => s.GetRequiredService<ShardAttentionWorker>().Batching.Passes);
         output.WriteLine($"shard calls {calls}, passes over K/V {passes}");
         Assert.True(passes <= calls);
     }

@@ -1,3 +1,4 @@
+using Summarizer.Grains.Hosting;
 using Summarizer.Contracts;
 using Summarizer.TestSupport;
 
@@ -63,7 +64,7 @@ public sealed class StoreUnavailableTests
         int deadPort = RedisServer.FreePort(); // nothing listens here
         await using var cluster = await SummarizerCluster.StartAsync(silos: 1, o =>
         {
-            o.KvStore = "redis";
+            o.KvStore = StoreKind.Redis;
             o.RedisConnectionString = $"127.0.0.1:{deadPort},abortConnect=false,connectTimeout=500,asyncTimeout=1500,syncTimeout=1500";
         });
 
