@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Orleans.TestingHost;
 using Summarizer.Client;
 using Summarizer.Grains.Hosting;
@@ -33,6 +35,11 @@ public sealed class SummarizerCluster : IAsyncDisposable
         var builder = new InProcessTestClusterBuilder(silos);
         // Clusters that share a service id share Redis keys (K/V and grain state), like a restarted deployment.
         if (serviceId is not null) builder.Options.ServiceId = serviceId;
+        builder.ConfigureSilo((siloOptions, silo) =>
+        {
+            if (Environment.GetEnvironmentVariable("SUMMARIZER_TEST_LOG") is { Length: > 0 } log)
+                silo.Services.AddLogging(b => b.AddProvider(new FileLog(log)));
+        });
         builder.ConfigureSilo((siloOptions, silo) => silo.AddSummarizer(configuration ?? new ConfigurationBuilder().Build(), o =>
         {
             o.ModelDirectory = modelDir;
