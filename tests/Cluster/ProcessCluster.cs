@@ -24,6 +24,9 @@ public sealed class ProcessCluster : IAsyncLifetime
 
     public int RedisPort { get; } = RedisServer.FreePort();
 
+    /// <summary>Extra settings (environment variables) every silo of this cluster is started with.</summary>
+    public Dictionary<string, string> Settings { get; } = [];
+
     public static string RepoRoot => Path.GetFullPath(Meta("RepoRoot"));
 
     public HttpClient Http(int silo) => new() { BaseAddress = new Uri($"http://127.0.0.1:{HttpBase + silo}"), Timeout = TimeSpan.FromMinutes(5) };
@@ -64,6 +67,7 @@ public sealed class ProcessCluster : IAsyncLifetime
         psi.Environment["MODEL_DIR"] = TinyCheckpoint.Directory;
         psi.Environment["CONFIGURATION"] = Meta("Configuration");
         psi.Environment["SERVICE_ID"] = "cluster-test-" + Path.GetFileName(Dir);
+        foreach (var (key, value) in Settings) psi.Environment[key] = value;
         using var process = Process.Start(psi)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

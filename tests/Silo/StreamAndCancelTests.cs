@@ -65,7 +65,7 @@ public sealed class StreamAndCancelTests(SiloAppFixture fixture)
     public async Task AnUnknownDecodeModeIsBadRequestNamingTheFieldAndItsValues(string value)
     {
         using var response = await Http.PostAsync("/v1/summaries", new StringContent(
-            $$"""{"text": "A document.", "options": {"decodeMode": {{value}}}}""", System.Text.Encoding.UTF8, "application/json"));
+            "{\"text\": \"A document.\", \"options\": {\"decodeMode\": " + value + "}}", System.Text.Encoding.UTF8, "application/json"));
 
         var problem = await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadRequest);
         Assert.Equal("decodeMode", problem.GetProperty("option").GetString());

@@ -1,4 +1,5 @@
 using Summarizer.Contracts;
+using Summarizer.Grains.Summaries.Events;
 
 namespace Summarizer.Grains.Summaries;
 
@@ -26,4 +27,27 @@ public sealed class JobDocument
 {
     /// <summary>The text as submitted.</summary>
     [Id(0)] public string? Text { get; set; }
+}
+
+/// <summary>How a job's final event ends its snapshot: the one mapping from done or error to status, text and reason.</summary>
+internal static class JobEnding
+{
+    /// <summary>The cancellation's error text on the final event.</summary>
+    public const string Cancelled = "cancelled";
+
+    /// <summary><paramref name="job"/> ended by <paramref name="terminal"/>, with what <paramref name="log"/> published before it.</summary>
+    public static SummaryJob Apply(SummaryJob job, SummaryEvent terminal, JobEventLog log, SummaryStatistics? statistics)
+    {
+        bool done = terminal.Kind == SummaryEventKind.Done, cancelled = terminal.Error == Cancelled;
+        return job with
+        {
+            Status = done ? SummaryStatus.Completed : cancelled ? SummaryStatus.Cancelled : SummaryStatus.Failed,
+            Text = done ? terminal.Text : log.Text,
+            TokenIds = done ? terminal.TokenIds : log.TokenIds,
+            Error = done ? null : cancelled ? "Cancelled by the client." : terminal.Error,
+            Statistics = terminal.Statistics ?? statistics ?? job.Statistics,
+            LastSequence = terminal.Sequence,
+            CompletedAt = DateTimeOffset.UtcNow,
+        };
+    }
 }

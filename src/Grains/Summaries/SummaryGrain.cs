@@ -11,7 +11,6 @@ using Summarizer.Grains.KvStore;
 using Summarizer.Grains.Resilience;
 using Summarizer.Grains.Summaries.Events;
 using Summarizer.Grains.Summaries.Generation;
-using Summarizer.Model.Generation;
 using Summarizer.Model.Pipeline;
 
 namespace Summarizer.Grains.Summaries;
@@ -270,7 +269,8 @@ public sealed class SummaryGrain : Grain, ISummaryGrain, IGrainMigrationParticip
             }
             statistics.DecodeStarted();
             await SetJobAsync(Job with { Status = SummaryStatus.Decoding, Statistics = statistics.Current });
-            var (result, summary) = await GenerateAsync(model, memory, options, mode, statistics, cancel);
+            var (result, summary) = await GenerationStream.RunAsync(model, memory, options, ownThread: mode == DecodeMode.Distributed, _worker,
+                $"decode-{JobId}", _events, PublishAsync, statistics, cancel);
             var done = new SummaryEvent { Kind = SummaryEventKind.Done, Text = summary, TokenIds = result.GeneratedIds.ToArray(), Statistics = statistics.Current };
             await FinishAsync(done, append: true);
         }
@@ -280,7 +280,7 @@ public sealed class SummaryGrain : Grain, ISummaryGrain, IGrainMigrationParticip
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
-            await FinishAsync(new SummaryEvent { Kind = SummaryEventKind.Error, Error = "cancelled" }, append: true, statistics.Current);
+            await FinishAsync(new SummaryEvent { Kind = SummaryEventKind.Error, Error = JobEnding.Cancelled }, append: true, statistics.Current);
         }
         catch (EventLogConflictException e)
         {
@@ -299,35 +299,6 @@ public sealed class SummaryGrain : Grain, ISummaryGrain, IGrainMigrationParticip
             await _slots.ReleaseAsync(Job.Tenant, Job.IsFinished);
         }
         return false;
-    }
-
-    /// <summary>Runs the search and streams its tokens as delta events; returns the result and the whole summary text.</summary>
-    private async Task<(GenerationResult Result, string Summary)> GenerateAsync(SummarizationModel model, DecoderMemory memory,
-        SummaryOptions options, DecodeMode mode, JobStatistics statistics, CancellationToken cancel)
-    {
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-        var run = GenerationRun.Start(model, memory.Create, options, ownThread: mode == DecodeMode.Distributed, _worker, $"decode-{JobId}", stop.Token);
-        try
-        {
-            var tokens = new TokenStream(model.Tokenizer.CreateStreamingDecoder(), _events.TokenIds,
-                tailPublished: _events.Events.LastOrDefault(e => e.Kind == SummaryEventKind.Delta) is { TokenIds.Count: 0 });
-            await foreach (var ids in run.Decided.ReadAllAsync(CancellationToken.None))
-            {
-                statistics.TokenDecided();
-                if (tokens.Accept(ids) is { } delta) await PublishAsync(delta);
-            }
-            var result = await run.Result;
-            if (tokens.Flush() is { } tail) await PublishAsync(tail);
-            statistics.Completed(result, run.CrossAttentionTime, memory.Scatter);
-            return (result, model.Tokenizer.Decode(result.GeneratedIds));
-        }
-        finally
-        {
-            // Leaving early (a failed publish): the search must stop before its shards are let go.
-            stop.Cancel();
-            try { await run.Result; }
-            catch (Exception) when (run.Result.IsCompleted) { }
-        }
     }
 
     private async Task<SummarizationModel> LoadModelAsync(CancellationToken cancel)
@@ -355,17 +326,7 @@ public sealed class SummaryGrain : Grain, ISummaryGrain, IGrainMigrationParticip
     {
         await _slots.ReleaseAsync(Job.Tenant, finished: true);
         if (append) terminal = await PublishAsync(terminal);
-        var cancelled = terminal.Error == "cancelled";
-        _state.State.Job = Job with
-        {
-            Status = terminal.Kind == SummaryEventKind.Done ? SummaryStatus.Completed : cancelled ? SummaryStatus.Cancelled : SummaryStatus.Failed,
-            Text = terminal.Kind == SummaryEventKind.Done ? terminal.Text : _events.Text,
-            TokenIds = terminal.Kind == SummaryEventKind.Done ? terminal.TokenIds : _events.TokenIds,
-            Error = terminal.Kind == SummaryEventKind.Done ? null : cancelled ? "Cancelled by the client." : terminal.Error,
-            Statistics = terminal.Statistics ?? statistics ?? Job.Statistics,
-            LastSequence = terminal.Sequence,
-            CompletedAt = DateTimeOffset.UtcNow,
-        };
+        _state.State.Job = JobEnding.Apply(Job, terminal, _events, statistics);
         await SetJobAsync(Job);
         try { await _document.ClearStateAsync(); }
         catch (Exception e) { _logger.LogWarning("Job {Job} could not drop its stored document text: {Reason}", JobId, RetryPolicy.Describe(e)); }
