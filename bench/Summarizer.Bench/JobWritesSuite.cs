@@ -18,7 +18,9 @@ public static class JobWritesSuite
 {
     private const int Tokens = 64;
 
-    private static string SiloDll => Path.GetFullPath(typeof(JobWritesSuite).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "SiloDll").Value!);
+    // SUMMARIZER_BENCH_SILO_DLL measures another build of the silo (for example the one before a change) with this suite.
+    private static string SiloDll => Environment.GetEnvironmentVariable("SUMMARIZER_BENCH_SILO_DLL") is { Length: > 0 } other ? other
+        : Path.GetFullPath(typeof(JobWritesSuite).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "SiloDll").Value!);
 
     /// <summary>Runs the measurement and records <c>job-writes.*</c> results.</summary>
     public static async Task RunAsync(ResultSet results)
@@ -46,8 +48,11 @@ public static class JobWritesSuite
         foreach (var document in documents)
         {
             var (bytesBefore, commandsBefore) = await CountersAsync(server);
-            var job = await SummarizeAsync(http, document.Document);
+            var callsBefore = await CallsAsync(server);
+            var (job, streaming) = await SummarizeAsync(http, document.Document, server);
             var (bytesAfter, commandsAfter) = await CountersAsync(server);
+            var calls = (await CallsAsync(server)).Select(c => (c.Key, Calls: c.Value - callsBefore.GetValueOrDefault(c.Key))).Where(c => c.Calls > 0);
+            Console.WriteLine("[job-writes]   commands: " + string.Join(", ", calls.OrderByDescending(c => c.Calls).Select(c => $"{c.Key} {c.Calls}")));
             int tokens = job.GetProperty("tokenIds").GetArrayLength();
             long events = job.GetProperty("lastSequence").GetInt64();
             double bytes = bytesAfter - bytesBefore, commands = commandsAfter - commandsBefore;
@@ -57,7 +62,8 @@ public static class JobWritesSuite
                 ["tokens"] = tokens, ["events"] = events, ["source"] = document.Source,
             };
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"[job-writes] {document.Source} {document.Words} words ({p["document_bytes"]} B): {tokens} tokens, {events} events, {bytes:N0} B and {commands} commands to Redis = {bytes / tokens:N0} B/token, {bytes / commands:N0} B/command"));
+                $"[job-writes] {document.Source} {document.Words} words ({p["document_bytes"]} B): {tokens} tokens, {events} events, {bytes:N0} B and {commands} commands to Redis = {bytes / tokens:N0} B/token, {bytes / commands:N0} B/command; while streaming {streaming.Bytes:N0} B for {streaming.Tokens} tokens = {streaming.Bytes / (double)streaming.Tokens:N0} B/token"));
+            results.Add(new Result("job-writes", "job_writes.streaming_bytes_per_token", streaming.Bytes / (double)streaming.Tokens, "B/token", new(p)));
             results.Add(new Result("job-writes", "job_writes.bytes_per_token", bytes / tokens, "B/token", new(p)));
             results.Add(new Result("job-writes", "job_writes.bytes_per_job", bytes, "B", new(p)));
             results.Add(new Result("job-writes", "job_writes.commands_per_token", commands / tokens, "commands/token", new(p)));
@@ -71,21 +77,39 @@ public static class JobWritesSuite
         return (long.Parse(stats["total_net_input_bytes"], CultureInfo.InvariantCulture), long.Parse(stats["total_commands_processed"], CultureInfo.InvariantCulture));
     }
 
-    private static async Task<JsonElement> SummarizeAsync(HttpClient http, string text)
+    private static async Task<Dictionary<string, long>> CallsAsync(IServer server) =>
+        (await server.InfoAsync("commandstats")).SelectMany(g => g).ToDictionary(
+            p => p.Key.Replace("cmdstat_", "", StringComparison.Ordinal),
+            p => long.Parse(p.Value.Split(',')[0].Split('=')[1], CultureInfo.InvariantCulture));
+
+    /// <summary>
+    /// Runs a job to completion over SSE; also returns the bytes Redis received from the first delta to the end, and the
+    /// tokens published after that first delta (the marginal cost of streaming).
+    /// </summary>
+    private static async Task<(JsonElement Job, (long Bytes, int Tokens) Streaming)> SummarizeAsync(HttpClient http, string text, IServer? server = null)
     {
         using var response = await http.PostAsJsonAsync("/v1/summaries", new { text, options = new { maxNewTokens = Tokens, minNewTokens = Tokens, noRepeatNgramSize = 0 } });
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
         if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"submission refused: {body}");
         var id = body.GetProperty("id").GetString()!;
-        for (var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(5); DateTime.UtcNow < deadline; await Task.Delay(100))
+        using var stream = new StreamReader(await http.GetStreamAsync($"/v1/summaries/{id}/events"));
+        long? atFirstDelta = null;
+        int tokensAfter = 0;
+        string? name = null;
+        while (await stream.ReadLineAsync() is { } line)
         {
-            var job = await http.GetFromJsonAsync<JsonElement>($"/v1/summaries/{id}");
-            switch (job.GetProperty("status").GetString())
+            if (line.StartsWith("event: ", StringComparison.Ordinal)) name = line[7..];
+            if (!line.StartsWith("data: ", StringComparison.Ordinal)) continue;
+            if (name == "delta")
             {
-                case "completed": return job;
-                case "failed" or "cancelled": throw new InvalidOperationException($"job {id} ended {job}");
+                if (atFirstDelta is null) atFirstDelta = server is null ? 0 : (await CountersAsync(server)).Bytes;
+                else tokensAfter += JsonDocument.Parse(line[6..]).RootElement.GetProperty("tokenIds").GetArrayLength();
             }
+            if (name is "done" or "error") break;
         }
-        throw new TimeoutException($"job {id} did not finish");
+        long streamingBytes = server is null || atFirstDelta is null ? 0 : (await CountersAsync(server)).Bytes - atFirstDelta.Value;
+        var job = await http.GetFromJsonAsync<JsonElement>($"/v1/summaries/{id}");
+        if (job.GetProperty("status").GetString() != "completed") throw new InvalidOperationException($"job {id} ended {job}");
+        return (job, (streamingBytes, Math.Max(1, tokensAfter)));
     }
 }

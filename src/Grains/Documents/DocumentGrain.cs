@@ -22,6 +22,7 @@ namespace Summarizer.Grains.Documents;
 public sealed class DocumentGrain : Grain, IDocumentGrain
 {
     private readonly IPersistentState<DocumentState> _state;
+    private readonly IPersistentState<DocumentText> _text;
     private readonly ModelHost _models;
     private readonly InferenceWorker _worker;
     private readonly ShardRepository _shards;
@@ -37,9 +38,11 @@ public sealed class DocumentGrain : Grain, IDocumentGrain
 
     /// <summary>Created by Orleans.</summary>
     public DocumentGrain([PersistentState("document", StorageNames.Summarizer)] IPersistentState<DocumentState> state,
+        [PersistentState("text", StorageNames.Summarizer)] IPersistentState<DocumentText> text,
         ModelHost models, InferenceWorker worker, ShardRepository shards, IOptions<SummarizerOptions> options, ILogger<DocumentGrain> logger)
     {
         _state = state;
+        _text = text;
         _models = models;
         _worker = worker;
         _shards = shards;
@@ -78,7 +81,7 @@ public sealed class DocumentGrain : Grain, IDocumentGrain
             return new EncodeOutcome(await FailAsync(text, $"The document is {ids.Count:N0} tokens long; the limit is {_options.MaxDocumentTokens:N0} tokens (Summarizer:MaxDocumentTokens)."), 0);
 
         var windows = DocumentSharder.Plan(ids.Count, sharding);
-        _state.State.Text = text;
+        await KeepTextAsync(text);
         _state.State.Manifest = manifest with
         {
             DocumentKey = Key,
@@ -119,10 +122,10 @@ public sealed class DocumentGrain : Grain, IDocumentGrain
         if (_lastRepair is { } last && DateTime.UtcNow - last.At < RepairKept && missingShards.All(last.Outcome.Indices.Contains))
             return last.Outcome;
         var manifest = _state.State.Manifest;
-        if (manifest.Status != DocumentStatus.Encoded || _state.State.Text is null)
+        if (manifest.Status != DocumentStatus.Encoded || _text.State.Text is null)
             throw new InvalidOperationException($"Document {Key} is not encoded; it cannot be repaired.");
         var model = await _models.GetAsync();
-        var text = _state.State.Text;
+        var text = _text.State.Text;
         var ids = await _worker.RunAsync(_ => model.TokenizeContent(text));
         var windows = DocumentSharder.Plan(ids.Count, new ShardingOptions(manifest.ShardLength, manifest.ShardOverlap));
         var lost = missingShards.Distinct().Order().Select(i => windows[i]).ToArray();
@@ -174,7 +177,7 @@ public sealed class DocumentGrain : Grain, IDocumentGrain
 
     private async Task<DocumentManifest> FailAsync(string text, string reason)
     {
-        _state.State.Text = text;
+        await KeepTextAsync(text);
         _state.State.Manifest = _state.State.Manifest with { DocumentKey = Key, Status = DocumentStatus.Failed, Error = reason };
         _progress = new EncodingProgress(DocumentStatus.Failed, 0, 0);
         await WriteAsync();
@@ -184,4 +187,12 @@ public sealed class DocumentGrain : Grain, IDocumentGrain
     }
 
     private Task WriteAsync() => StoreCalls.WriteAsync(_state, Store, _options.OutageLimit, _logger);
+
+    /// <summary>Stores the text unless it is stored already (the same text always hashes to this grain's key).</summary>
+    private Task KeepTextAsync(string text)
+    {
+        if (_text.State.Text is not null) return Task.CompletedTask;
+        _text.State.Text = text;
+        return StoreCalls.WriteAsync(_text, Store, _options.OutageLimit, _logger);
+    }
 }
