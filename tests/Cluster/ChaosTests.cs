@@ -105,7 +105,11 @@ public sealed class ChaosTests(ITestOutputHelper output)
             var label = $"job {o.Index} ({o.Id})";
             Assert.True(o.SubmitStatus == 202, $"{label}: submission answered {o.SubmitStatus}");
             var done = o.Events[^1];
-            Assert.True(done.Name == "done", $"{label} ended with {done.Name}: {done.Data}\n{cluster.Logs()}");
+            if (done.Name != "done")
+            {
+                var correlation = System.Text.RegularExpressions.Regex.Match(done.Data.ToString(), "correlation id ([0-9a-f]+)");
+                Assert.Fail($"{label} ended with {done.Name}: {done.Data}\n{(correlation.Success ? cluster.LogsAround(correlation.Groups[1].Value) : cluster.Logs())}");
+            }
             // Every event once, in order, across every reconnect.
             Assert.Equal(Enumerable.Range(1, o.Events.Count).Select(i => (long)i), o.Events.Select(e => e.Id));
             var deltas = o.Events.Where(e => e.Name == "delta").ToArray();

@@ -78,6 +78,16 @@ public sealed class ProcessCluster : IAsyncLifetime
         return await stdout;
     }
 
+    /// <summary>The lines of every silo log from each one holding <paramref name="needle"/> (a correlation id), for failure messages.</summary>
+    public string LogsAround(string needle, int lines = 40) => string.Join("\n", Directory.Exists(Path.Combine(Dir, "logs"))
+        ? Directory.GetFiles(Path.Combine(Dir, "logs")).SelectMany(f =>
+        {
+            var all = File.ReadAllLines(f);
+            return all.Select((line, i) => (line, i)).Where(x => x.line.Contains(needle, StringComparison.Ordinal))
+                .Select(x => $"== {Path.GetFileName(f)}:{x.i + 1}\n{string.Join("\n", all.Skip(Math.Max(0, x.i - 5)).Take(lines))}");
+        })
+        : []);
+
     /// <summary>The tail of every silo log, for failure messages.</summary>
     public string Logs() => string.Join("\n", Directory.Exists(Path.Combine(Dir, "logs"))
         ? Directory.GetFiles(Path.Combine(Dir, "logs")).Select(f => $"== {Path.GetFileName(f)}\n{string.Join("\n", File.ReadLines(f).TakeLast(15))}")

@@ -52,6 +52,16 @@ public sealed class SummarizerCluster : IAsyncDisposable
         return new SummarizerCluster(cluster);
     }
 
+    /// <summary>Streams the job to its end and asserts it completed (showing the error if not); returns the done event.</summary>
+    public async Task<Summarizer.Contracts.SummaryEvent> DoneAsync(string jobId)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        Summarizer.Contracts.SummaryEvent? last = null;
+        await foreach (var e in Client.StreamAsync(jobId).WithCancellation(timeout.Token)) last = e;
+        Assert.True(last?.Kind == Summarizer.Contracts.SummaryEventKind.Done, last?.Error ?? "the stream ended without a final event");
+        return last!;
+    }
+
     /// <summary>The service provider of every silo (for counters such as encoder runs).</summary>
     public IEnumerable<IServiceProvider> SiloServices => Cluster.Silos.Select(s => s.ServiceProvider);
 

@@ -35,32 +35,27 @@ public static class StoreCalls
         RunAsync(store, async () => { await operation(); return true; }, outageLimit, logger, cancellationToken);
 
     /// <summary>
-    /// Writes a grain's state, waiting out outages for up to <paramref name="outageLimit"/>. A write whose reply was lost
-    /// may have landed, leaving this activation's version tag stale; the next attempt then meets a version conflict, and
-    /// since an activation is its state's only writer, it takes the stored tag and writes its state again.
+    /// Writes a grain's state, waiting out outages for up to <paramref name="outageLimit"/>. The write is this
+    /// activation's version of the state, and it wins: a version conflict means the stored tag moved under it (a write
+    /// whose reply was lost landed anyway, or another activation of the grain wrote while silos were being declared
+    /// dead), so the stored tag is taken and the state written again. The grains using this keep states that any
+    /// activation rebuilds the same way (a document's manifest) or that another record arbitrates (a job's event log).
     /// </summary>
     public static Task WriteAsync<T>(IPersistentState<T> state, string store, TimeSpan outageLimit, ILogger? logger, CancellationToken cancellationToken = default)
     {
         var mine = state.State;
-        bool retrying = false;
         return RunAsync(store, async () =>
         {
             try
             {
-                bool again = retrying;
-                retrying = true;
-                if (!again)
-                {
-                    await state.WriteStateAsync();
-                    return;
-                }
-                try { await state.WriteStateAsync(); }
-                catch (InconsistentStateException)
-                {
-                    await state.ReadStateAsync();
-                    state.State = mine;
-                    await state.WriteStateAsync();
-                }
+                await state.WriteStateAsync();
+            }
+            catch (InconsistentStateException)
+            {
+                logger?.LogWarning("The stored version of a grain's state in the {Store} moved under it; writing this activation's version again.", store);
+                await state.ReadStateAsync();
+                state.State = mine;
+                await state.WriteStateAsync();
             }
             finally
             {
@@ -88,9 +83,12 @@ public static class StoreCalls
         return new($"The {store} (Redis) is unavailable.", transient: true, e);
     }
 
-    /// <summary>Redis answers that say "not now" rather than "never": still loading its data after a restart, busy, a replica promoting.</summary>
+    /// <summary>
+    /// Redis answers that say "not now" rather than "never": still loading its data after a restart, busy, a replica
+    /// promoting, or a transaction discarded because one of its commands met one of those (EXECABORT).
+    /// </summary>
     private static bool IsPassing(Exception e) =>
-        Find<RedisServerException>(e) is { } server && ErrorCode(server.Message) is "LOADING" or "BUSY" or "TRYAGAIN" or "MASTERDOWN" or "READONLY";
+        Find<RedisServerException>(e) is { } server && ErrorCode(server.Message) is "LOADING" or "BUSY" or "TRYAGAIN" or "MASTERDOWN" or "READONLY" or "EXECABORT";
 
     // Redis errors begin with an upper-case code (OOM, READONLY, ...); the rest may name keys.
     private static string ErrorCode(string message)

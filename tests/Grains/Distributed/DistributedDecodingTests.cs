@@ -11,15 +11,8 @@ public sealed class DistributedDecodingTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _cluster.DisposeAsync();
 
-    private async Task<SummaryEvent> DoneAsync(string text, SummaryRequestOptions options)
-    {
-        var jobId = await _cluster.Client.SubmitAsync(text, options);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        SummaryEvent? last = null;
-        await foreach (var e in _cluster.Client.StreamAsync(jobId).WithCancellation(timeout.Token)) last = e;
-        Assert.True(last!.Kind == SummaryEventKind.Done, last.Error);
-        return last;
-    }
+    private async Task<SummaryEvent> DoneAsync(string text, SummaryRequestOptions options) =>
+        await _cluster.DoneAsync(await _cluster.Client.SubmitAsync(text, options));
 
     [Theory]
     [InlineData(1, null)]

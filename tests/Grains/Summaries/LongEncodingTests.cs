@@ -19,14 +19,7 @@ public sealed class LongEncodingTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _cluster.DisposeAsync();
 
-    private async Task<SummaryEvent> DoneAsync(string jobId)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        SummaryEvent? last = null;
-        await foreach (var e in _cluster.Client.StreamAsync(jobId).WithCancellation(timeout.Token)) last = e;
-        Assert.True(last!.Kind == SummaryEventKind.Done, last.Error);
-        return last;
-    }
+    private Task<SummaryEvent> DoneAsync(string jobId) => _cluster.DoneAsync(jobId);
 
     [Fact]
     public async Task EncodingThatOutlastsTheGrainCallTimeoutStillCompletesTheJobCountingItsEncoderRuns()
@@ -55,15 +48,6 @@ public sealed class LongRepairTests
 {
     private static readonly TimeSpan ResponseTimeout = TimeSpan.FromSeconds(1);
 
-    private static async Task<SummaryEvent> DoneAsync(SummarizerCluster cluster, string jobId)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        SummaryEvent? last = null;
-        await foreach (var e in cluster.Client.StreamAsync(jobId).WithCancellation(timeout.Token)) last = e;
-        Assert.True(last!.Kind == SummaryEventKind.Done, last.Error);
-        return last;
-    }
-
     [Fact]
     public async Task ReEncodingEvictedShardsThatOutlastsTheGrainCallTimeoutStillCompletesTheJob()
     {
@@ -76,7 +60,7 @@ public sealed class LongRepairTests
         var text = TinyCheckpoint.Document(1500, 2500, "pep").Document;
         var options = new SummaryRequestOptions { MaxNewTokens = 6 };
         // The first job encodes the document; its K/V budget of three shards keeps only the last few in memory.
-        var first = await DoneAsync(cluster, await cluster.Client.SubmitAsync(text, options));
+        var first = await cluster.DoneAsync(await cluster.Client.SubmitAsync(text, options));
 
         // The next job finds most shards evicted everywhere and has them re-encoded, while the inference thread is held
         // for several grain-call timeouts, as many evicted shards on a busy CPU silo would take.
@@ -88,7 +72,7 @@ public sealed class LongRepairTests
         gate.Set();
         await held;
 
-        var again = await DoneAsync(cluster, jobId);
+        var again = await cluster.DoneAsync(jobId);
         Assert.Equal(first.TokenIds, again.TokenIds);
         Assert.True(again.Statistics!.EncoderRuns > 0, "no shard was re-encoded");
         Assert.True(again.Statistics.EncodeMs > 3 * ResponseTimeout.TotalMilliseconds, $"shards were ready after {again.Statistics.EncodeMs} ms");
