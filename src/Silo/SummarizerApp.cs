@@ -23,9 +23,11 @@ public static class SummarizerApp
             ApplicationName = typeof(SummarizerApp).Assembly.GetName().Name,
         });
         builder.AddSummarizerSilo();
+        builder.AddSummarizerTelemetry();
         configure?.Invoke(builder);
         var app = builder.Build();
         app.MapSummarizerEndpoints();
+        app.MapSummarizerTelemetry();
         return app;
     }
 }

@@ -32,4 +32,24 @@ public sealed class ModelCommandTests
         Assert.Contains("parameters", run.Stdout, StringComparison.Ordinal);
         Assert.Contains("K/V bytes per source token", run.Stdout, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("t5-tiny", "t5 (T5 network)", "SentencePieceUnigram", "spiece.model")]
+    [InlineData("mbart-tiny", "mbart (Bart network)", "SentencePieceBpe", "sentencepiece.bpe.model")]
+    public async Task Init_random_family_presets_write_their_tokenizer_and_inspect_shows_family_and_tokenizer_kind(
+        string preset, string family, string kind, string tokenizerFile)
+    {
+        using var home = new TemporaryDirectory();
+        var init = await CliProcess.RunAsync(home.Path, "model", "init-random", home["m"], "--preset", preset, "--seed", "2");
+        Assert.True(init.ExitCode == 0, init.ToString());
+        Assert.True(File.Exists(Path.Combine(home["m"], tokenizerFile)), init.ToString());
+
+        var run = await CliProcess.RunAsync(home.Path, "model", "inspect", home["m"]);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains(family, run.Stdout, StringComparison.Ordinal);
+        Assert.Contains(kind, run.Stdout, StringComparison.Ordinal);
+        // 2 x 2 decoder layers x 4 heads x 16 (T5's d_kv) or d_model 64 x 4 bytes.
+        Assert.Contains("1,024", run.Stdout, StringComparison.Ordinal);
+    }
 }

@@ -26,12 +26,13 @@ public sealed class SummarizerCluster : IAsyncDisposable
     /// <summary>
     /// Starts <paramref name="silos"/> silos; <paramref name="configure"/> adjusts every silo's options,
     /// <paramref name="configureSilo"/> one silo's by its name (<c>Primary</c>, <c>Secondary_1</c>, ...);
-    /// <paramref name="configuration"/> is the silos' configuration (e.g. <c>Orleans:Messaging</c> timeouts).
+    /// <paramref name="configuration"/> is the silos' configuration (e.g. <c>Orleans:Messaging</c> timeouts);
+    /// <paramref name="modelDirectory"/> another checkpoint than the tiny BART one.
     /// </summary>
     public static async Task<SummarizerCluster> StartAsync(short silos = 2, Action<SummarizerOptions>? configure = null, string? serviceId = null,
-        Action<string, SummarizerOptions>? configureSilo = null, IConfiguration? configuration = null)
+        Action<string, SummarizerOptions>? configureSilo = null, IConfiguration? configuration = null, string? modelDirectory = null)
     {
-        var modelDir = TinyCheckpoint.Directory;
+        var modelDir = modelDirectory ?? TinyCheckpoint.Directory;
         var builder = new InProcessTestClusterBuilder(silos);
         // Clusters that share a service id share Redis keys (K/V and grain state), like a restarted deployment.
         if (serviceId is not null) builder.Options.ServiceId = serviceId;

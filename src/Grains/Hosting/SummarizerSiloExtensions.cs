@@ -12,6 +12,7 @@ using Summarizer.Grains.Placement;
 using Summarizer.Grains.KvStore;
 using Summarizer.Grains.Summaries;
 using Summarizer.Grains.Summaries.Events;
+using Summarizer.Grains.Telemetry;
 
 namespace Summarizer.Grains.Hosting;
 
@@ -48,6 +49,10 @@ public static class SummarizerSiloExtensions
         services.AddSingleton(sp => new ShardAttentionWorker(options.ShardAttentionThreads, sp.GetRequiredService<ILogger<InferenceWorker>>()));
         services.AddSingleton<ModelHost>();
         services.AddSingleton<SiloJobSlots>();
+        services.AddMetrics();
+        services.AddSingleton<SummarizerMetrics>();
+        // Built when the silo starts, not on first use, so its gauges (jobs active, K/V memory) are scraped from the start.
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SummarizerMetrics>());
         services.AddSingleton(sp => new MemoryShardCache(options.MemoryBudgetBytes, sp.GetRequiredService<ILogger<MemoryShardCache>>()));
         services.AddSingleton(sp => new ShardRepository(
             sp.GetRequiredService<MemoryShardCache>(),
@@ -57,7 +62,8 @@ public static class SummarizerSiloExtensions
             sp.GetRequiredService<InferenceWorker>(),
             sp.GetRequiredService<ModelHost>(),
             options.OutageLimit,
-            sp.GetRequiredService<ILogger<ShardRepository>>()));
+            sp.GetRequiredService<ILogger<ShardRepository>>(),
+            sp.GetRequiredService<SummarizerMetrics>()));
         services.AddSingleton<ShardAcquisition>();
         services.AddSingleton<DecodeModePolicy>();
         // Job events: an append-only list per job in Redis next to the job's state, or the cluster's memory.
@@ -136,5 +142,6 @@ public static class SummarizerSiloExtensions
         Require(o.OutageLimit > TimeSpan.Zero, nameof(o.OutageLimit), "must be positive.");
         Require((o.KvStore != StoreKind.Redis && o.Clustering != ClusteringKind.Redis && o.GrainStorage != StoreKind.Redis) || !string.IsNullOrWhiteSpace(o.RedisConnectionString),
             nameof(o.RedisConnectionString), "is required when KvStore, GrainStorage or Clustering is 'redis'.");
+        Require(o.Telemetry.MetricsPort is null or (> 0 and < 65536), "Telemetry:MetricsPort", "must be a TCP port (1-65535).");
     }
 }

@@ -14,7 +14,8 @@ namespace Summarizer.Grains.KvStore;
 /// the loss of its silo (<see cref="RetryPolicy.FollowAsync"/>), so re-encoding many evicted shards never fails a job by
 /// taking long. All or nothing: the caller gets a lease on every shard it asked for, or an exception and none.
 /// </summary>
-public sealed class ShardAcquisition(ShardRepository repository, IGrainFactory grains, IOptions<SummarizerOptions> options, ILogger<ShardAcquisition> logger)
+public sealed class ShardAcquisition(ShardRepository repository, IGrainFactory grains, IOptions<SummarizerOptions> options, ILogger<ShardAcquisition> logger,
+    Telemetry.SummarizerMetrics metrics)
 {
     /// <summary>One transfer between silos carries at most about this many bytes of shards.</summary>
     private const long TransferBytes = 64L << 20;
@@ -40,7 +41,9 @@ public sealed class ShardAcquisition(ShardRepository repository, IGrainFactory g
             // Not in this silo's memory nor the durable store: the document grain's silo may still hold them.
             foreach (var batch in Batches(missing, sizes))
             {
+                var fetch = metrics.StartShardFetch(Telemetry.ShardSource.Peer); // telemetry
                 var blobs = await RetryPolicy.FollowAsync(() => grain.ExportShardsAsync(batch), Alive, cancellationToken, logger, "Exporting shards", _outageLimit);
+                fetch.Done(batch.Length, blobs.Count(b => b is not null)); // telemetry
                 await ImportAsync(batch.Zip(blobs).Where(p => p.Second is not null).Select(p => (p.First, p.Second!)).ToArray());
             }
             // Lost everywhere (evicted with no durable store behind, or corrupt): re-encoded, however long that takes.

@@ -19,17 +19,20 @@ public sealed class ShardRepository
     private readonly ModelHost _models;
     private readonly ILogger<ShardRepository> _logger;
     private readonly TimeSpan _outageLimit;
+    private readonly Telemetry.SummarizerMetrics? _metrics;
     private long _durableHits, _durableMisses;
 
     private const string Store = "K/V store";
 
     /// <summary>
     /// Creates the repository; <paramref name="durable"/> is null when only memory is configured; its outages are waited
-    /// out for <paramref name="outageLimit"/>.
+    /// out for <paramref name="outageLimit"/>, and <paramref name="metrics"/> (the silo's) counts and times the fetches from it.
     /// </summary>
-    public ShardRepository(MemoryShardCache memory, IShardBlobStore? durable, InferenceWorker worker, ModelHost models, TimeSpan outageLimit, ILogger<ShardRepository> logger)
+    public ShardRepository(MemoryShardCache memory, IShardBlobStore? durable, InferenceWorker worker, ModelHost models, TimeSpan outageLimit, ILogger<ShardRepository> logger,
+        Telemetry.SummarizerMetrics? metrics = null)
     {
         _outageLimit = outageLimit;
+        _metrics = metrics;
         _models = models;
         _memory = memory;
         _durable = durable;
@@ -104,7 +107,9 @@ public sealed class ShardRepository
             try
             {
                 var keys = absent.Select(i => ShardKey.For(documentKey, i)).ToArray();
+                var fetch = _metrics?.StartShardFetch(Telemetry.ShardSource.Redis);
                 var blobs = await StoreCalls.RunAsync(Store, () => _durable.GetAsync(keys, cancellationToken), _outageLimit, _logger, cancellationToken);
+                fetch?.Done(keys.Length, blobs.Count(b => b is not null));
                 var found = new List<(ShardKey Key, byte[] Blob)>();
                 for (int j = 0; j < keys.Length; j++)
                 {

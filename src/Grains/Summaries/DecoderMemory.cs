@@ -37,6 +37,7 @@ internal sealed class DecoderMemory : IDisposable
     public static async Task<DecoderMemory> LocalAsync(ShardAcquisition acquisition, DocumentManifest manifest, SummarizationModel model,
         SummaryOptions options, CancellationToken cancellationToken)
     {
+        using var span = Telemetry.SummarizerActivities.StartShardLoad(manifest.ShardCount); // telemetry
         var leased = await acquisition.AcquireAsync(DocumentKey.Parse(manifest.DocumentKey), Enumerable.Range(0, manifest.ShardCount).ToArray(),
             manifest.Shards.ToDictionary(s => s.Index, s => s.Bytes), worker: null, cancellationToken);
         var shards = leased.Leases.Select(l => l.Shard).ToArray();

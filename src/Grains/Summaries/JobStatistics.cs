@@ -1,15 +1,18 @@
 using System.Diagnostics;
 using Summarizer.Contracts;
 using Summarizer.Grains.Distributed;
+using Summarizer.Grains.Resilience;
+using Summarizer.Grains.Telemetry;
 using Summarizer.Model.Generation;
 
 namespace Summarizer.Grains.Summaries;
 
 /// <summary>
-/// A job's costs and timings as they accumulate over its run (and over resumes: encoder runs add up). This is where
-/// what operators measure about a job is decided, so counters and traces of jobs belong here.
+/// A job's costs and timings as they accumulate over its run (and over resumes: encoder runs add up), and what the
+/// run reports to operators (<see cref="JobTelemetry"/>: its spans, counters and histograms): the one place where what
+/// is measured about a job is decided.
 /// </summary>
-internal sealed class JobStatistics(SummaryStatistics carried)
+internal sealed class JobStatistics(SummaryStatistics carried, JobTelemetry? telemetry = null)
 {
     private readonly Stopwatch _encode = new(), _decode = new();
     private double? _firstTokenMs;
@@ -33,6 +36,7 @@ internal sealed class JobStatistics(SummaryStatistics carried)
     /// <summary>Decoding starts: shard acquisition is over.</summary>
     public void DecodeStarted()
     {
+        telemetry?.Decoding(Current.ShardCount, Current.SourceTokens, Current.DecodeMode == DecodeMode.Distributed);
         _encode.Stop();
         Current = Current with { EncodeMs = _encode.Elapsed.TotalMilliseconds };
         _decode.Start();
@@ -40,6 +44,9 @@ internal sealed class JobStatistics(SummaryStatistics carried)
 
     /// <summary>A token was decided (the first one sets the time to first token).</summary>
     public void TokenDecided() => _firstTokenMs ??= _decode.Elapsed.TotalMilliseconds;
+
+    /// <summary><paramref name="tokens"/> new tokens were published.</summary>
+    public void Published(int tokens) => telemetry?.Published(tokens);
 
     /// <summary>The search ended with <paramref name="result"/>.</summary>
     public SummaryStatistics Completed(GenerationResult result, TimeSpan crossAttention, ShardGrainPartials? scatter)
@@ -58,4 +65,25 @@ internal sealed class JobStatistics(SummaryStatistics carried)
             BytesPerToken = scatter is null ? 0 : (double)scatter.BytesMoved / steps,
         };
     }
+
+    /// <summary>The job ended: completed, cancelled, or failed with <paramref name="failure"/>.</summary>
+    public void Ended(SummaryStatus status, Exception? failure = null)
+    {
+        switch (status)
+        {
+            case SummaryStatus.Completed: telemetry?.Completed(Current.Tokens, Current.TokensPerSecond); break;
+            case SummaryStatus.Cancelled: telemetry?.Cancelled(); break;
+            default: telemetry?.Failed(Classify(failure)); break;
+        }
+    }
+
+    private static JobFailureReason Classify(Exception? e) => e switch
+    {
+        JobFailedException failed => failed.Reason,
+        StorageUnavailableException => JobFailureReason.Storage,
+        null => JobFailureReason.Internal,
+        _ when RetryPolicy.IsSiloLoss(e) => JobFailureReason.Cluster,
+        _ when StoreCalls.IsStoreFailure(e) => JobFailureReason.Storage,
+        _ => TelemetryReasons.Classify(e),
+    };
 }

@@ -11,6 +11,7 @@ using Summarizer.Grains.KvStore;
 using Summarizer.Grains.Resilience;
 using Summarizer.Grains.Summaries.Events;
 using Summarizer.Grains.Summaries.Generation;
+using Summarizer.Grains.Telemetry;
 using Summarizer.Model.Pipeline;
 
 namespace Summarizer.Grains.Summaries;
@@ -43,6 +44,7 @@ public sealed class SummaryGrain : Grain, ISummaryGrain, IGrainMigrationParticip
     private readonly JobEventLog _events;
     private readonly JobSlots _slots;
     private readonly JobMigration _migration;
+    private readonly SummarizerMetrics _metrics;
     private readonly CancellationTokenSource _cancel = new(), _leaving = new();
     private Task? _run;
     private Task<StartOutcome>? _starting;
@@ -51,8 +53,9 @@ public sealed class SummaryGrain : Grain, ISummaryGrain, IGrainMigrationParticip
     public SummaryGrain([PersistentState("summary", StorageNames.Summarizer)] IPersistentState<JobState> state,
         [PersistentState("document", StorageNames.Summarizer)] IPersistentState<JobDocument> document,
         ModelHost models, InferenceWorker worker, ShardAcquisition acquisition, DecodeModePolicy modes, IJobEventStore events, SiloJobSlots slots,
-        IOptions<SummarizerOptions> options, ILogger<SummaryGrain> logger)
+        IOptions<SummarizerOptions> options, ILogger<SummaryGrain> logger, SummarizerMetrics metrics)
     {
+        _metrics = metrics;
         _state = state;
         _document = document;
         _models = models;
@@ -147,6 +150,7 @@ public sealed class SummaryGrain : Grain, ISummaryGrain, IGrainMigrationParticip
             await _document.WriteStateAsync();
             _state.State.Job = new SummaryJob { JobId = JobId, Tenant = request.Tenant, Status = SummaryStatus.Queued, Options = request.Options, CreatedAt = DateTimeOffset.UtcNow };
             await _state.WriteStateAsync();
+            _metrics.JobSubmitted(request.Tenant); // telemetry
         }
         catch (Exception e)
         {
@@ -224,6 +228,7 @@ public sealed class SummaryGrain : Grain, ISummaryGrain, IGrainMigrationParticip
     {
         var cancel = _cancel.Token;
         var statistics = new JobStatistics(Job.Statistics);
+        JobTelemetry? telemetry = null;
         DecoderMemory? memory = null;
         try
         {
@@ -234,9 +239,12 @@ public sealed class SummaryGrain : Grain, ISummaryGrain, IGrainMigrationParticip
                 await FinishAsync(terminal, append: false);
                 return false;
             }
+            // Spans, log scope and metrics of this run; only a run that has published nothing can time the first token.
+            telemetry = _metrics.TrackJob(JobId, Job.Tenant, Job.CreatedAt, firstRun: _events.TokenIds.Count == 0, _logger);
+            statistics = new JobStatistics(Job.Statistics, telemetry);
             if (resumed) await _slots.HoldTenantAsync(Job.Tenant);
             var model = await LoadModelAsync(cancel);
-            var text = _document.State.Text ?? throw new JobFailedException("The job's document is no longer stored; submit it again.");
+            var text = _document.State.Text ?? throw new JobFailedException(JobFailureReason.Internal, "The job's document is no longer stored; submit it again.");
             var (normalized, hash) = await TextIdentity.ComputeAsync(text, cancel);
             var documentKey = new DocumentKey(Job.Tenant, hash, model.Fingerprint);
             await SetJobAsync(Job with { Status = SummaryStatus.Encoding, DocumentKey = documentKey.ToString(), Silo = RuntimeIdentity });
@@ -249,7 +257,7 @@ public sealed class SummaryGrain : Grain, ISummaryGrain, IGrainMigrationParticip
                 _options.OutageLimit, _logger, cancel);
             statistics.Encoded(encoded.EncoderRuns);
             var manifest = encoded.Manifest;
-            if (manifest.Status != DocumentStatus.Encoded) throw new JobFailedException(manifest.Error ?? "The document could not be encoded.");
+            if (manifest.Status != DocumentStatus.Encoded) throw new JobFailedException(JobFailureReason.Encoding, manifest.Error ?? "The document could not be encoded.");
 
             var options = RequestOptionsMapper.ToModel(Job.Options);
             var mode = _modes.Choose(Job.Options.DecodeMode, manifest.TotalBytes);
@@ -273,6 +281,7 @@ public sealed class SummaryGrain : Grain, ISummaryGrain, IGrainMigrationParticip
                 $"decode-{JobId}", _events, PublishAsync, statistics, cancel);
             var done = new SummaryEvent { Kind = SummaryEventKind.Done, Text = summary, TokenIds = result.GeneratedIds.ToArray(), Statistics = statistics.Current };
             await FinishAsync(done, append: true);
+            statistics.Ended(SummaryStatus.Completed);
         }
         catch (OperationCanceledException) when (_leaving.IsCancellationRequested)
         {
@@ -281,6 +290,7 @@ public sealed class SummaryGrain : Grain, ISummaryGrain, IGrainMigrationParticip
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
             await FinishAsync(new SummaryEvent { Kind = SummaryEventKind.Error, Error = JobEnding.Cancelled }, append: true, statistics.Current);
+            statistics.Ended(SummaryStatus.Cancelled);
         }
         catch (EventLogConflictException e)
         {
@@ -291,10 +301,12 @@ public sealed class SummaryGrain : Grain, ISummaryGrain, IGrainMigrationParticip
         {
             var reason = UserFacingError.Describe(e, _logger, $"Summary job {JobId}");
             await FinishAsync(new SummaryEvent { Kind = SummaryEventKind.Error, Error = reason }, append: true, statistics.Current);
+            statistics.Ended(SummaryStatus.Failed, e);
         }
         finally
         {
             memory?.Dispose();
+            telemetry?.Dispose();
             // Normally given back before the final event was published; here when the run stops unfinished.
             await _slots.ReleaseAsync(Job.Tenant, Job.IsFinished);
         }
@@ -304,7 +316,7 @@ public sealed class SummaryGrain : Grain, ISummaryGrain, IGrainMigrationParticip
     private async Task<SummarizationModel> LoadModelAsync(CancellationToken cancel)
     {
         try { return await _models.GetAsync().WaitAsync(cancel); }
-        catch (Exception e) when (e is not OperationCanceledException) { throw new JobFailedException(e.Message); }
+        catch (Exception e) when (e is not OperationCanceledException) { throw new JobFailedException(JobFailureReason.Model, e.Message); }
     }
 
     /// <summary>Moves the job towards its shards when <see cref="JobMigration"/> says so; true when it is leaving.</summary>

@@ -10,12 +10,12 @@ namespace Summarizer.Model.Bart;
 /// </summary>
 public static class RandomWeights
 {
-    /// <summary>Generates every parameter of <see cref="BartParameterLayout"/> for <paramref name="config"/>.</summary>
+    /// <summary>Generates every parameter of the family's layout for <paramref name="config"/>.</summary>
     public static InMemoryWeights Generate(ModelConfig config, int seed, double std = 0.02)
     {
         var random = new Random(seed);
         var weights = new InMemoryWeights();
-        foreach (var (name, shape) in BartParameterLayout.For(config))
+        foreach (var (name, shape) in Network.EncoderDecoderNetworks.ParameterLayout(config))
         {
             long count = shape.Aggregate(1L, (a, b) => a * b);
             var data = new float[count];

@@ -1,33 +1,55 @@
 using Summarizer.Model.Bart;
 using Summarizer.Model.Configuration;
 using Summarizer.Model.Tokenization;
+using Summarizer.Model.Tokenization.SentencePiece;
 
 namespace Summarizer.Model.Checkpoints;
 
 /// <summary>
-/// Writes a deterministic random checkpoint in exactly Hugging Face's layout: <c>config.json</c>,
-/// <c>generation_config.json</c>, <c>model.safetensors</c> with HF parameter names, and a byte-level BPE
-/// <c>vocab.json</c>/<c>merges.txt</c> trained on a text corpus. The loader reads it exactly as it reads
-/// <c>facebook/bart-large-cnn</c>. Random weights demonstrate the pipeline, not summaries.
+/// Writes a deterministic random checkpoint in exactly Hugging Face's layout for its family: <c>config.json</c>,
+/// <c>generation_config.json</c> (PEGASUS keeps its generation settings in config.json, as its checkpoints do),
+/// <c>model.safetensors</c> with HF parameter names, and a real tokenizer trained on a text corpus — byte-level BPE
+/// (<c>vocab.json</c>/<c>merges.txt</c>) for BART, SentencePiece trained by <c>spm_train</c> for the others
+/// (<c>spiece.model</c>; Flan-T5 also <c>tokenizer.json</c>; mBART <c>sentencepiece.bpe.model</c>). The loader reads it
+/// exactly as it reads the real checkpoints. Random weights demonstrate the pipeline, not summaries.
 /// </summary>
-public static class RandomCheckpoint
+public static partial class RandomCheckpoint
 {
     /// <summary>Model shapes to generate.</summary>
     public enum Preset
     {
-        /// <summary>2+2 layers, d_model 64, 256 positions: fast, and long documents make many shards.</summary>
+        /// <summary>BART, 2+2 layers, d_model 64, 256 positions: fast, and long documents make many shards.</summary>
         Tiny,
 
-        /// <summary>facebook/bart-base's shape: 6+6 layers, d_model 768, 12 heads, 1,024 positions.</summary>
+        /// <summary>facebook/bart-base's shape: 6+6 layers, d_model 768, 12 heads, 1,024 positions (vocab_size = its tokenizer's).</summary>
         BartBase,
+
+        /// <summary>Original T5 (t5-small's layout): ReLU, tied embeddings, "summarize: " prefix, 2+2 blocks, d_model 64.</summary>
+        T5Tiny,
+
+        /// <summary>Flan-T5 / T5 v1.1 (google/flan-t5-base's layout): gated-gelu, untied lm_head, tokenizer.json too.</summary>
+        FlanT5Tiny,
+
+        /// <summary>PEGASUS (google/pegasus-cnn_dailymail's layout): sinusoidal positions, ids shifted by 103.</summary>
+        PegasusTiny,
+
+        /// <summary>mBART-50 (facebook/mbart-large-50's layout): sentencepiece.bpe.model, language codes, en_XX.</summary>
+        MBartTiny,
     }
 
-    /// <summary>Parses "tiny" or "bart-base".</summary>
+    /// <summary>The CLI names of the presets.</summary>
+    public static IReadOnlyList<string> PresetNames { get; } = ["tiny", "bart-base", "t5-tiny", "flan-t5-tiny", "pegasus-tiny", "mbart-tiny"];
+
+    /// <summary>Parses a preset name (<see cref="PresetNames"/>).</summary>
     public static Preset ParsePreset(string name) => name.Trim().ToLowerInvariant() switch
     {
         "tiny" => Preset.Tiny,
         "bart-base" or "bartbase" => Preset.BartBase,
-        _ => throw new ArgumentException($"Unknown preset '{name}'; expected tiny or bart-base."),
+        "t5-tiny" => Preset.T5Tiny,
+        "flan-t5-tiny" => Preset.FlanT5Tiny,
+        "pegasus-tiny" => Preset.PegasusTiny,
+        "mbart-tiny" => Preset.MBartTiny,
+        _ => throw new ArgumentException($"Unknown preset '{name}'; expected {string.Join(", ", PresetNames)}."),
     };
 
     /// <summary>
@@ -41,14 +63,12 @@ public static class RandomCheckpoint
         Directory.CreateDirectory(staging);
         try
         {
-            int tokenizerVocab = preset == Preset.Tiny ? 2000 : 8000;
-            ByteLevelBpeTrainer.TrainToDirectory(Cap(corpus, 3_000_000), tokenizerVocab, staging);
-            var tokenizer = BartTokenizer.Load(staging);
-            var config = ConfigFor(preset, preset == Preset.Tiny ? tokenizer.VocabSize : Math.Max(tokenizer.VocabSize, 50265));
+            var (config, generation, std) = preset is Preset.Tiny or Preset.BartBase
+                ? WriteBartTokenizer(staging, preset, corpus)
+                : WriteSentencePieceTokenizer(staging, preset, Cap(corpus, 1_000_000));
             File.WriteAllText(Path.Combine(staging, "config.json"), config.ToJson());
-            var generation = GenerationConfig.Load(staging, config);
-            File.WriteAllText(Path.Combine(staging, "generation_config.json"), generation.ToJson());
-            using var weights = RandomWeights.Generate(config, seed, std: config.InitStd);
+            if (generation is not null) File.WriteAllText(Path.Combine(staging, "generation_config.json"), generation.ToJson());
+            using var weights = RandomWeights.Generate(config, seed, std);
             SafeTensorsWriter.Write(Path.Combine(staging, "model.safetensors"),
                 weights.Names.Select(n => (n, weights[n])).ToList(),
                 new Dictionary<string, string> { ["format"] = "pt" });
@@ -63,7 +83,17 @@ public static class RandomCheckpoint
         }
     }
 
-    /// <summary>The config a preset writes, with generation defaults in the legacy fields as bart-large-cnn has them.</summary>
+    private static (ModelConfig, GenerationConfig?, double) WriteBartTokenizer(string staging, Preset preset, IEnumerable<string> corpus)
+    {
+        int tokenizerVocab = preset == Preset.Tiny ? 2000 : 8000;
+        ByteLevelBpeTrainer.TrainToDirectory(Cap(corpus, 3_000_000), tokenizerVocab, staging);
+        var tokenizer = BartTokenizer.Load(staging);
+        // vocab_size is the tokenizer's: a larger matrix would let the model generate ids the tokenizer cannot decode.
+        var config = ConfigFor(preset, tokenizer.VocabSize);
+        return (config, GenerationConfig.FromModelConfig(config), config.InitStd);
+    }
+
+    /// <summary>The config a BART preset writes, with generation defaults in the legacy fields as bart-large-cnn has them.</summary>
     public static ModelConfig ConfigFor(Preset preset, int vocabSize)
     {
         bool tiny = preset == Preset.Tiny;

@@ -5,9 +5,10 @@ using Summarizer.Model.Checkpoints;
 namespace Summarizer.Model.Configuration;
 
 /// <summary>
-/// Decoding parameters, resolved the way Hugging Face resolves them: from <c>generation_config.json</c> when the
-/// model directory has one, otherwise from the legacy generation fields of config.json, then library defaults.
-/// Special token ids the generation file leaves out are taken from config.json, where they are defined.
+/// Decoding parameters, resolved the way Hugging Face resolves them: from <c>generation_config.json</c> alone when the
+/// model directory has one (fields it leaves out take GenerationConfig's defaults, never config.json's values; the
+/// decoder start falls back to the file's <c>bos_token_id</c>), otherwise from config.json (its special tokens and
+/// legacy generation fields) over the library defaults.
 /// </summary>
 public sealed class GenerationConfig
 {
@@ -35,6 +36,9 @@ public sealed class GenerationConfig
     /// <summary><c>max_new_tokens</c>: when set, overrides <see cref="MaxLength"/> as a count of generated tokens.</summary>
     public int? MaxNewTokens { get; init; }
 
+    /// <summary><c>min_new_tokens</c>: when set, overrides <see cref="MinLength"/> as a count of generated tokens.</summary>
+    public int? MinNewTokens { get; init; }
+
     /// <summary><c>early_stopping</c>. Default <see cref="EarlyStoppingMode.Heuristic"/> (false).</summary>
     public EarlyStoppingMode EarlyStopping { get; init; } = EarlyStoppingMode.Heuristic;
 
@@ -47,14 +51,17 @@ public sealed class GenerationConfig
     /// <summary><c>eos_token_id</c>: one or more tokens that end a sequence.</summary>
     public IReadOnlyList<int> EosTokenIds { get; init; } = [];
 
-    /// <summary><c>pad_token_id</c>, if any.</summary>
+    /// <summary><c>pad_token_id</c>, if any (HF falls back to the first EOS id).</summary>
     public int? PadTokenId { get; init; }
 
     /// <summary><c>forced_bos_token_id</c>: forced as the first generated token, if set.</summary>
     public int? ForcedBosTokenId { get; init; }
 
-    /// <summary><c>forced_eos_token_id</c>: forced when the maximum length is reached, if set.</summary>
-    public int? ForcedEosTokenId { get; init; }
+    /// <summary><c>forced_eos_token_id</c>: one or more tokens forced when the maximum length is reached; empty for none.</summary>
+    public IReadOnlyList<int> ForcedEosTokenIds { get; init; } = [];
+
+    /// <summary>The first forced EOS token, if any.</summary>
+    public int? ForcedEosTokenId => ForcedEosTokenIds.Count > 0 ? ForcedEosTokenIds[0] : null;
 
     /// <summary>
     /// Resolves the generation parameters of the model in <paramref name="modelDirectory"/>, whose config.json
@@ -91,7 +98,7 @@ public sealed class GenerationConfig
             EosTokenIds = [config.EosTokenId],
             PadTokenId = config.PadTokenId,
             ForcedBosTokenId = config.ForcedBosTokenId,
-            ForcedEosTokenId = config.ForcedEosTokenId,
+            ForcedEosTokenIds = config.ForcedEosTokenId is { } forced ? [forced] : [],
         };
     }
 
@@ -112,27 +119,18 @@ public sealed class GenerationConfig
                 json.WriteNumber("max_new_tokens", maxNewTokens);
             }
 
+            if (MinNewTokens is { } minNewTokens)
+            {
+                json.WriteNumber("min_new_tokens", minNewTokens);
+            }
+
             WriteEarlyStopping(json, EarlyStopping);
             json.WriteNumber("decoder_start_token_id", DecoderStartTokenId);
             WriteOptional(json, "bos_token_id", BosTokenId);
-            if (EosTokenIds.Count == 1)
-            {
-                json.WriteNumber("eos_token_id", EosTokenIds[0]);
-            }
-            else
-            {
-                json.WriteStartArray("eos_token_id");
-                foreach (var id in EosTokenIds)
-                {
-                    json.WriteNumberValue(id);
-                }
-
-                json.WriteEndArray();
-            }
-
+            WriteIdList(json, "eos_token_id", EosTokenIds);
             WriteOptional(json, "pad_token_id", PadTokenId);
             WriteOptional(json, "forced_bos_token_id", ForcedBosTokenId);
-            WriteOptional(json, "forced_eos_token_id", ForcedEosTokenId);
+            WriteIdList(json, "forced_eos_token_id", ForcedEosTokenIds);
             json.WriteEndObject();
         }
 
@@ -154,7 +152,8 @@ public sealed class GenerationConfig
 
     private static GenerationConfig FromReader(JsonFieldReader reader, ModelConfig config)
     {
-        // With a generation file present Hugging Face ignores config.json's legacy fields entirely.
+        // With a generation file present Hugging Face uses it alone: config.json's legacy fields and special tokens
+        // are not consulted, and whatever the file omits takes GenerationConfig's defaults.
         var settings = LegacyGenerationSettings.Read(reader);
         var defaults = new GenerationConfig();
         var maxNewTokens = reader.Int("max_new_tokens");
@@ -163,6 +162,16 @@ public sealed class GenerationConfig
             throw reader.Error("max_new_tokens", $"must be at least 1, found {maxNewTokens}.");
         }
 
+        var minNewTokens = reader.Int("min_new_tokens");
+        if (minNewTokens < 0)
+        {
+            throw reader.Error("min_new_tokens", $"must not be negative, found {minNewTokens}.");
+        }
+
+        var bos = reader.Int("bos_token_id");
+        var decoderStart = reader.Int("decoder_start_token_id") ?? bos
+            ?? throw reader.Error("decoder_start_token_id", "is missing and so is bos_token_id: an encoder-decoder model needs one of them to start decoding (HF reads only this file when it exists).");
+        var eos = reader.IntOrIntList("eos_token_id") ?? [];
         var generation = new GenerationConfig
         {
             SourcePath = reader.Path,
@@ -172,13 +181,14 @@ public sealed class GenerationConfig
             MinLength = settings.MinLength ?? defaults.MinLength,
             MaxLength = settings.MaxLength ?? defaults.MaxLength,
             MaxNewTokens = maxNewTokens,
+            MinNewTokens = minNewTokens,
             EarlyStopping = settings.EarlyStopping ?? defaults.EarlyStopping,
-            DecoderStartTokenId = reader.Int("decoder_start_token_id") ?? config.DecoderStartTokenId,
-            BosTokenId = reader.IsPresent("bos_token_id") ? reader.Int("bos_token_id") : config.BosTokenId,
-            EosTokenIds = reader.IntOrIntList("eos_token_id") ?? [config.EosTokenId],
-            PadTokenId = reader.IsPresent("pad_token_id") ? reader.Int("pad_token_id") : config.PadTokenId,
-            ForcedBosTokenId = reader.IsPresent("forced_bos_token_id") ? reader.Int("forced_bos_token_id") : config.ForcedBosTokenId,
-            ForcedEosTokenId = reader.IsPresent("forced_eos_token_id") ? reader.Int("forced_eos_token_id") : config.ForcedEosTokenId,
+            DecoderStartTokenId = decoderStart,
+            BosTokenId = bos,
+            EosTokenIds = eos,
+            PadTokenId = reader.Int("pad_token_id") ?? (eos.Count > 0 ? eos[0] : null),
+            ForcedBosTokenId = reader.Int("forced_bos_token_id"),
+            ForcedEosTokenIds = reader.IntOrIntList("forced_eos_token_id") ?? [],
         };
 
         generation.ValidateTokenIds(reader, config.VocabSize);
@@ -204,10 +214,35 @@ public sealed class GenerationConfig
 
         Check("pad_token_id", PadTokenId);
         Check("forced_bos_token_id", ForcedBosTokenId);
-        Check("forced_eos_token_id", ForcedEosTokenId);
+        foreach (var id in ForcedEosTokenIds)
+        {
+            Check("forced_eos_token_id", id);
+        }
     }
 
-    private static void WriteOptional(Utf8JsonWriter json, string field, int? value)
+    private static void WriteIdList(Utf8JsonWriter json, string field, IReadOnlyList<int> ids)
+    {
+        if (ids.Count == 0)
+        {
+            json.WriteNull(field);
+        }
+        else if (ids.Count == 1)
+        {
+            json.WriteNumber(field, ids[0]);
+        }
+        else
+        {
+            json.WriteStartArray(field);
+            foreach (var id in ids)
+            {
+                json.WriteNumberValue(id);
+            }
+
+            json.WriteEndArray();
+        }
+    }
+
+    internal static void WriteOptional(Utf8JsonWriter json, string field, int? value)
     {
         if (value is { } number)
         {

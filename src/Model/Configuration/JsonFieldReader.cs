@@ -76,6 +76,27 @@ internal sealed class JsonFieldReader
             : throw Error(field, $"expected a string, found {value.GetRawText()}.");
     }
 
+    /// <summary>A string inside nested objects (<c>task_specific_params.summarization.prefix</c>), or null when any level is absent.</summary>
+    public string? NestedString(params string[] path)
+    {
+        if (!TryGet(path[0], out var value))
+        {
+            return null;
+        }
+
+        foreach (var name in path.Skip(1))
+        {
+            if (value.ValueKind != JsonValueKind.Object || !value.TryGetProperty(name, out value) || value.ValueKind == JsonValueKind.Null)
+            {
+                return null;
+            }
+        }
+
+        return value.ValueKind == JsonValueKind.String
+            ? value.GetString()
+            : throw Error(string.Join('.', path), $"expected a string, found {value.GetRawText()}.");
+    }
+
     public int? Int(string field)
     {
         if (!TryGet(field, out var value))

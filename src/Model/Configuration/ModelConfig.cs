@@ -1,70 +1,82 @@
-using System.Text;
-using System.Text.Json;
 using Summarizer.Model.Checkpoints;
 
 namespace Summarizer.Model.Configuration;
 
 /// <summary>
-/// The architecture described by a Hugging Face <c>config.json</c> for the BART family (bart, mbart, pegasus).
-/// Family defaults come from <c>model_type</c>; fields present in the file override them.
+/// The architecture described by a Hugging Face <c>config.json</c>: the BART family (bart, mbart, pegasus) or the T5
+/// family (t5, mt5). The network follows <c>model_type</c>; class defaults come from it, and fields present in the
+/// file override them. T5's names map onto the same properties (<c>num_layers</c> → <see cref="EncoderLayers"/>,
+/// <c>num_heads</c> → both head counts, <c>d_ff</c> → both feed-forward sizes, <c>d_kv</c> → <see cref="KeyValueDim"/>).
 /// </summary>
-public sealed record ModelConfig
+public sealed partial record ModelConfig
 {
     /// <summary>The usual file name inside a model directory.</summary>
     public const string FileName = "config.json";
 
+    /// <summary>Longest encoder window a T5 model accepts here: its relative positions have no limit, but encoder memory grows with the square.</summary>
+    public const int T5MaxShardLength = 4096;
+
+    /// <summary>T5's default window: it has no absolute position limit but was trained on 512-token inputs.</summary>
+    public const int T5DefaultShardLength = 512;
+
     /// <summary>The file this configuration was read from, used in error messages.</summary>
     public string SourcePath { get; init; } = FileName;
 
-    /// <summary><c>model_type</c>: "bart", "mbart" or "pegasus".</summary>
+    /// <summary><c>model_type</c>: "bart", "mbart", "pegasus", "t5" or "mt5".</summary>
     public string ModelType { get; init; } = "bart";
 
     /// <summary><c>d_model</c>: hidden size of embeddings and all layers.</summary>
     public int DModel { get; init; }
 
-    /// <summary><c>encoder_layers</c>.</summary>
+    /// <summary><c>encoder_layers</c> (T5: <c>num_layers</c>).</summary>
     public int EncoderLayers { get; init; }
 
-    /// <summary><c>decoder_layers</c>.</summary>
+    /// <summary><c>decoder_layers</c> (T5: <c>num_decoder_layers</c>, defaulting to <c>num_layers</c>).</summary>
     public int DecoderLayers { get; init; }
 
-    /// <summary><c>encoder_attention_heads</c>.</summary>
+    /// <summary><c>encoder_attention_heads</c> (T5: <c>num_heads</c>).</summary>
     public int EncoderAttentionHeads { get; init; }
 
-    /// <summary><c>decoder_attention_heads</c>.</summary>
+    /// <summary><c>decoder_attention_heads</c> (T5: <c>num_heads</c>).</summary>
     public int DecoderAttentionHeads { get; init; }
 
-    /// <summary><c>encoder_ffn_dim</c>: inner size of the encoder feed-forward blocks.</summary>
+    /// <summary><c>encoder_ffn_dim</c>: inner size of the encoder feed-forward blocks (T5: <c>d_ff</c>).</summary>
     public int EncoderFfnDim { get; init; }
 
-    /// <summary><c>decoder_ffn_dim</c>: inner size of the decoder feed-forward blocks.</summary>
+    /// <summary><c>decoder_ffn_dim</c>: inner size of the decoder feed-forward blocks (T5: <c>d_ff</c>).</summary>
     public int DecoderFfnDim { get; init; }
 
-    /// <summary><c>vocab_size</c>.</summary>
+    /// <summary>T5's <c>d_kv</c>: size of one attention head, independent of d_model; null for the BART family (d_model / heads).</summary>
+    public int? KeyValueDim { get; init; }
+
+    /// <summary><c>vocab_size</c>: rows of the embedding matrix (may be padded beyond the tokenizer's ids).</summary>
     public int VocabSize { get; init; }
 
-    /// <summary><c>max_position_embeddings</c>: the longest sequence the position embeddings cover.</summary>
+    /// <summary><c>max_position_embeddings</c> (T5: <c>n_positions</c>, informational only: T5 has no absolute positions).</summary>
     public int MaxPositionEmbeddings { get; init; }
 
-    /// <summary><c>activation_function</c>.</summary>
+    /// <summary><c>activation_function</c> (T5: the activation of <c>feed_forward_proj</c>, or <c>dense_act_fn</c>).</summary>
     public ActivationFunction ActivationFunction { get; init; } = ActivationFunction.Gelu;
 
-    /// <summary><c>normalize_before</c>: layer norm before (pre-norm) rather than after each sub-layer.</summary>
-    public bool NormalizeBefore { get; init; }
+    /// <summary>T5's <c>feed_forward_proj</c> as written ("relu", "gated-gelu", ...); null for the BART family.</summary>
+    public string? FeedForwardProj { get; init; }
 
-    /// <summary><c>scale_embedding</c>: multiply token embeddings by sqrt(d_model).</summary>
+    /// <summary>T5's <c>is_gated_act</c>: the feed-forward is <c>wo(act(wi_0 x) * wi_1 x)</c> (v1.1, Flan-T5, mT5).</summary>
+    public bool IsGatedActivation { get; init; }
+
+    /// <summary>T5's <c>relative_attention_num_buckets</c>.</summary>
+    public int RelativeAttentionNumBuckets { get; init; } = 32;
+
+    /// <summary>T5's <c>relative_attention_max_distance</c>.</summary>
+    public int RelativeAttentionMaxDistance { get; init; } = 128;
+
+    /// <summary><c>scale_embedding</c>: multiply token embeddings by sqrt(d_model) (false unless the file says so, as in HF).</summary>
     public bool ScaleEmbedding { get; init; }
-
-    /// <summary><c>add_final_layer_norm</c>: a layer norm after the last encoder and decoder layer.</summary>
-    public bool AddFinalLayerNorm { get; init; }
-
-    /// <summary><c>static_position_embeddings</c>: fixed sinusoidal positions instead of learned ones.</summary>
-    public bool StaticPositionEmbeddings { get; init; }
 
     /// <summary><c>pad_token_id</c>.</summary>
     public int PadTokenId { get; init; }
 
-    /// <summary><c>bos_token_id</c>; Pegasus has none.</summary>
+    /// <summary><c>bos_token_id</c>; PEGASUS and T5 have none.</summary>
     public int? BosTokenId { get; init; }
 
     /// <summary><c>eos_token_id</c>.</summary>
@@ -79,23 +91,38 @@ public sealed record ModelConfig
     /// <summary><c>forced_eos_token_id</c>: token forced when the maximum length is reached, if any.</summary>
     public int? ForcedEosTokenId { get; init; }
 
-    /// <summary><c>tie_word_embeddings</c>: the output projection shares the token embedding matrix (default true).</summary>
+    /// <summary><c>tie_word_embeddings</c>: the output projection shares the token embedding matrix (default true; false for mT5).</summary>
     public bool TieWordEmbeddings { get; init; } = true;
 
-    /// <summary><c>layer_norm_eps</c>; BART-family configs omit it and use PyTorch's 1e-5.</summary>
+    /// <summary><c>layer_norm_eps</c> (T5: <c>layer_norm_epsilon</c>); the BART family omits it and uses PyTorch's 1e-5.</summary>
     public double LayerNormEps { get; init; } = 1e-5;
 
-    /// <summary><c>init_std</c>: standard deviation for random initialisation.</summary>
+    /// <summary><c>init_std</c> (T5: <c>initializer_factor</c>): scale of random initialisation.</summary>
     public double InitStd { get; init; } = 0.02;
 
-    /// <summary><c>dropout</c>; kept for round-tripping, unused at inference.</summary>
+    /// <summary><c>dropout</c> (T5: <c>dropout_rate</c>); kept for round-tripping, unused at inference.</summary>
     public double Dropout { get; init; } = 0.1;
+
+    /// <summary><c>task_specific_params.summarization.prefix</c> (T5's "summarize: "), prepended to the document as HF's summarization pipeline does.</summary>
+    public string? SummarizationPrefix { get; init; }
 
     /// <summary>Generation parameters stored in config.json by older checkpoints.</summary>
     public LegacyGenerationSettings LegacyGeneration { get; init; } = LegacyGenerationSettings.None;
 
-    /// <summary>Whether a layer norm follows the embeddings (<c>layernorm_embedding</c>): true for bart and mbart, false for pegasus.</summary>
-    public bool HasLayerNormEmbedding => ModelFamily.Find(ModelType)?.HasLayerNormEmbedding ?? false;
+    /// <summary>The network this <c>model_type</c> runs.</summary>
+    public NetworkArchitecture Network => Family.Network;
+
+    /// <summary>Layer norm before each sub-layer (mBART, PEGASUS, T5), fixed by the model class: config's <c>normalize_before</c> is ignored, as HF ignores it.</summary>
+    public bool NormalizeBefore => Family.NormalizeBefore;
+
+    /// <summary>A layer norm after the last layer of each stack (mBART, PEGASUS, T5), fixed by the model class.</summary>
+    public bool AddFinalLayerNorm => Family.AddFinalLayerNorm;
+
+    /// <summary>Fixed sinusoidal positions (PEGASUS), fixed by the model class.</summary>
+    public bool StaticPositionEmbeddings => Family.StaticPositionEmbeddings;
+
+    /// <summary>Whether a layer norm follows the embeddings (<c>layernorm_embedding</c>): true for bart and mbart.</summary>
+    public bool HasLayerNormEmbedding => Family.HasLayerNormEmbedding;
 
     /// <summary>Offset added to positions before the embedding lookup: 2 for learned positions (a fairseq legacy), 0 for static ones.</summary>
     public int PositionOffset => StaticPositionEmbeddings ? 0 : 2;
@@ -104,10 +131,19 @@ public sealed record ModelConfig
     public double EmbeddingScale => ScaleEmbedding ? Math.Sqrt(DModel) : 1.0;
 
     /// <summary>Size of one encoder attention head (0 until the head count is set).</summary>
-    public int EncoderHeadDim => EncoderAttentionHeads > 0 ? DModel / EncoderAttentionHeads : 0;
+    public int EncoderHeadDim => KeyValueDim ?? (EncoderAttentionHeads > 0 ? DModel / EncoderAttentionHeads : 0);
 
     /// <summary>Size of one decoder attention head (0 until the head count is set).</summary>
-    public int DecoderHeadDim => DecoderAttentionHeads > 0 ? DModel / DecoderAttentionHeads : 0;
+    public int DecoderHeadDim => KeyValueDim ?? (DecoderAttentionHeads > 0 ? DModel / DecoderAttentionHeads : 0);
+
+    /// <summary>Decoder positions the model can embed: max_position_embeddings for the BART family, none (null) for T5.</summary>
+    public int? DecoderPositionLimit => Network == NetworkArchitecture.T5 ? null : MaxPositionEmbeddings;
+
+    /// <summary>Longest encoder window (specials included).</summary>
+    public int ShardLengthLimit => Network == NetworkArchitecture.T5 ? T5MaxShardLength : MaxPositionEmbeddings;
+
+    /// <summary>The window used when none is configured: the position limit, or 512 for T5.</summary>
+    public int DefaultShardLength => Network == NetworkArchitecture.T5 ? T5DefaultShardLength : MaxPositionEmbeddings;
 
     private ModelFamily Family =>
         ModelFamily.Find(ModelType) ?? throw new CheckpointException(SourcePath, "model_type", UnsupportedModelTypeMessage(ModelType));
@@ -125,18 +161,22 @@ public sealed record ModelConfig
     public static ModelConfig ForFamily(string modelType)
     {
         var family = ModelFamily.Find(modelType) ?? throw new CheckpointException(FileName, "model_type", UnsupportedModelTypeMessage(modelType));
+        bool t5 = family.Network == NetworkArchitecture.T5;
         return new ModelConfig
         {
             ModelType = family.ModelType,
-            NormalizeBefore = family.NormalizeBefore,
-            AddFinalLayerNorm = family.AddFinalLayerNorm,
-            ScaleEmbedding = family.ScaleEmbedding,
-            StaticPositionEmbeddings = family.StaticPositionEmbeddings,
             PadTokenId = family.PadTokenId,
             BosTokenId = family.BosTokenId,
             EosTokenId = family.EosTokenId,
             DecoderStartTokenId = family.DecoderStartTokenId ?? family.BosTokenId ?? 0,
             ForcedEosTokenId = family.ForcedEosTokenId,
+            LayerNormEps = t5 ? 1e-6 : 1e-5,
+            InitStd = t5 ? 1.0 : 0.02,
+            FeedForwardProj = t5 ? (family.ModelType == "mt5" ? "gated-gelu" : "relu") : null,
+            ActivationFunction = t5 ? (family.ModelType == "mt5" ? ActivationFunction.GeluNew : ActivationFunction.Relu) : ActivationFunction.Gelu,
+            IsGatedActivation = family.ModelType == "mt5",
+            TieWordEmbeddings = family.ModelType != "mt5",
+            MaxPositionEmbeddings = t5 ? 512 : 0,
         };
     }
 
@@ -144,18 +184,30 @@ public sealed record ModelConfig
     /// <exception cref="CheckpointException">Naming <see cref="SourcePath"/> and the offending field.</exception>
     public void Validate()
     {
-        _ = Family;
+        bool t5 = Family.Network == NetworkArchitecture.T5;
         RequirePositive("d_model", DModel);
-        RequirePositive("encoder_layers", EncoderLayers);
-        RequirePositive("decoder_layers", DecoderLayers);
-        RequirePositive("encoder_attention_heads", EncoderAttentionHeads);
-        RequirePositive("decoder_attention_heads", DecoderAttentionHeads);
-        RequirePositive("encoder_ffn_dim", EncoderFfnDim);
-        RequirePositive("decoder_ffn_dim", DecoderFfnDim);
+        RequirePositive(t5 ? "num_layers" : "encoder_layers", EncoderLayers);
+        RequirePositive(t5 ? "num_decoder_layers" : "decoder_layers", DecoderLayers);
+        RequirePositive(t5 ? "num_heads" : "encoder_attention_heads", EncoderAttentionHeads);
+        RequirePositive(t5 ? "num_heads" : "decoder_attention_heads", DecoderAttentionHeads);
+        RequirePositive(t5 ? "d_ff" : "encoder_ffn_dim", EncoderFfnDim);
+        RequirePositive(t5 ? "d_ff" : "decoder_ffn_dim", DecoderFfnDim);
         RequirePositive("vocab_size", VocabSize);
-        RequirePositive("max_position_embeddings", MaxPositionEmbeddings);
-        RequireDivisible("encoder_attention_heads", EncoderAttentionHeads);
-        RequireDivisible("decoder_attention_heads", DecoderAttentionHeads);
+        if (t5)
+        {
+            RequirePositive("d_kv", KeyValueDim ?? 0);
+            RequirePositive("relative_attention_num_buckets", RelativeAttentionNumBuckets);
+            if (RelativeAttentionNumBuckets < 4)
+                throw new CheckpointException(SourcePath, "relative_attention_num_buckets", $"must be at least 4 (half are exact, half logarithmic, each direction), found {RelativeAttentionNumBuckets}.");
+            if (RelativeAttentionMaxDistance <= RelativeAttentionNumBuckets / 4)
+                throw new CheckpointException(SourcePath, "relative_attention_max_distance", $"must exceed relative_attention_num_buckets / 4 ({RelativeAttentionNumBuckets / 4}), found {RelativeAttentionMaxDistance}.");
+        }
+        else
+        {
+            RequirePositive("max_position_embeddings", MaxPositionEmbeddings);
+            RequireDivisible("encoder_attention_heads", EncoderAttentionHeads);
+            RequireDivisible("decoder_attention_heads", DecoderAttentionHeads);
+        }
         RequireTokenId("pad_token_id", PadTokenId);
         RequireTokenId("bos_token_id", BosTokenId);
         RequireTokenId("eos_token_id", EosTokenId);
@@ -164,148 +216,12 @@ public sealed record ModelConfig
         RequireTokenId("forced_eos_token_id", ForcedEosTokenId);
         if (!(LayerNormEps > 0) || !double.IsFinite(LayerNormEps))
         {
-            throw new CheckpointException(SourcePath, "layer_norm_eps", $"must be a positive number, found {LayerNormEps}.");
+            throw new CheckpointException(SourcePath, t5 ? "layer_norm_epsilon" : "layer_norm_eps", $"must be a positive number, found {LayerNormEps}.");
         }
-    }
-
-    /// <summary>Writes this configuration as a Hugging Face style config.json that <see cref="Parse"/> reads back unchanged.</summary>
-    public string ToJson()
-    {
-        var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
-        {
-            json.WriteStartObject();
-            json.WriteString("model_type", ModelType);
-            json.WriteStartArray("architectures");
-            json.WriteStringValue(Family.Architecture);
-            json.WriteEndArray();
-            json.WriteBoolean("is_encoder_decoder", true);
-            json.WriteNumber("d_model", DModel);
-            json.WriteNumber("encoder_layers", EncoderLayers);
-            json.WriteNumber("decoder_layers", DecoderLayers);
-            json.WriteNumber("encoder_attention_heads", EncoderAttentionHeads);
-            json.WriteNumber("decoder_attention_heads", DecoderAttentionHeads);
-            json.WriteNumber("encoder_ffn_dim", EncoderFfnDim);
-            json.WriteNumber("decoder_ffn_dim", DecoderFfnDim);
-            json.WriteNumber("vocab_size", VocabSize);
-            json.WriteNumber("max_position_embeddings", MaxPositionEmbeddings);
-            json.WriteString("activation_function", ActivationFunctionNames.ToName(ActivationFunction));
-            json.WriteBoolean("normalize_before", NormalizeBefore);
-            json.WriteBoolean("scale_embedding", ScaleEmbedding);
-            json.WriteBoolean("add_final_layer_norm", AddFinalLayerNorm);
-            json.WriteBoolean("static_position_embeddings", StaticPositionEmbeddings);
-            json.WriteNumber("pad_token_id", PadTokenId);
-            WriteOptional(json, "bos_token_id", BosTokenId);
-            json.WriteNumber("eos_token_id", EosTokenId);
-            json.WriteNumber("decoder_start_token_id", DecoderStartTokenId);
-            WriteOptional(json, "forced_bos_token_id", ForcedBosTokenId);
-            WriteOptional(json, "forced_eos_token_id", ForcedEosTokenId);
-            json.WriteBoolean("tie_word_embeddings", TieWordEmbeddings);
-            json.WriteNumber("layer_norm_eps", LayerNormEps);
-            json.WriteNumber("init_std", InitStd);
-            json.WriteNumber("dropout", Dropout);
-            WriteLegacyGeneration(json, LegacyGeneration);
-            json.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(buffer.ToArray());
     }
 
     internal static string UnsupportedModelTypeMessage(string modelType) =>
         $"'{modelType}' is not supported; supported model types: {ModelFamily.SupportedList}.";
-
-    private static ModelConfig FromReader(JsonFieldReader reader)
-    {
-        var modelType = reader.String("model_type") ?? throw reader.Error("model_type", $"is required but missing; supported model types: {ModelFamily.SupportedList}.");
-        var family = ModelFamily.Find(modelType) ?? throw reader.Error("model_type", UnsupportedModelTypeMessage(modelType));
-
-        var activationName = reader.String("activation_function") ?? "gelu";
-        var activation = ActivationFunctionNames.FromName(activationName)
-            ?? throw reader.Error("activation_function", $"'{activationName}' is not supported; supported: {ActivationFunctionNames.SupportedList}.");
-
-        var bosTokenId = reader.IsPresent("bos_token_id") ? reader.Int("bos_token_id") : family.BosTokenId;
-        var decoderStart = reader.Int("decoder_start_token_id") ?? family.DecoderStartTokenId ?? bosTokenId
-            ?? throw reader.Error("decoder_start_token_id", "is missing and there is no bos_token_id to start decoding with.");
-
-        var config = new ModelConfig
-        {
-            SourcePath = reader.Path,
-            ModelType = family.ModelType,
-            DModel = reader.RequiredInt("d_model"),
-            EncoderLayers = reader.RequiredInt("encoder_layers"),
-            DecoderLayers = reader.RequiredInt("decoder_layers"),
-            EncoderAttentionHeads = reader.RequiredInt("encoder_attention_heads"),
-            DecoderAttentionHeads = reader.RequiredInt("decoder_attention_heads"),
-            EncoderFfnDim = reader.RequiredInt("encoder_ffn_dim"),
-            DecoderFfnDim = reader.RequiredInt("decoder_ffn_dim"),
-            VocabSize = reader.RequiredInt("vocab_size"),
-            MaxPositionEmbeddings = reader.RequiredInt("max_position_embeddings"),
-            ActivationFunction = activation,
-            NormalizeBefore = reader.Bool("normalize_before") ?? family.NormalizeBefore,
-            ScaleEmbedding = reader.Bool("scale_embedding") ?? family.ScaleEmbedding,
-            AddFinalLayerNorm = reader.Bool("add_final_layer_norm") ?? family.AddFinalLayerNorm,
-            StaticPositionEmbeddings = reader.Bool("static_position_embeddings") ?? family.StaticPositionEmbeddings,
-            PadTokenId = reader.Int("pad_token_id") ?? family.PadTokenId,
-            BosTokenId = bosTokenId,
-            EosTokenId = reader.Int("eos_token_id") ?? family.EosTokenId,
-            DecoderStartTokenId = decoderStart,
-            ForcedBosTokenId = reader.Int("forced_bos_token_id"),
-            ForcedEosTokenId = reader.IsPresent("forced_eos_token_id") ? reader.Int("forced_eos_token_id") : family.ForcedEosTokenId,
-            TieWordEmbeddings = reader.Bool("tie_word_embeddings") ?? true,
-            LayerNormEps = reader.Double("layer_norm_eps") ?? 1e-5,
-            InitStd = reader.Double("init_std") ?? 0.02,
-            Dropout = reader.Double("dropout") ?? 0.1,
-            LegacyGeneration = LegacyGenerationSettings.Read(reader),
-        };
-
-        config.Validate();
-        return config;
-    }
-
-    private static void WriteOptional(Utf8JsonWriter json, string field, int? value)
-    {
-        if (value is { } number)
-        {
-            json.WriteNumber(field, number);
-        }
-        else
-        {
-            json.WriteNull(field);
-        }
-    }
-
-    private static void WriteLegacyGeneration(Utf8JsonWriter json, LegacyGenerationSettings legacy)
-    {
-        if (legacy.NumBeams is { } numBeams)
-        {
-            json.WriteNumber("num_beams", numBeams);
-        }
-
-        if (legacy.LengthPenalty is { } lengthPenalty)
-        {
-            json.WriteNumber("length_penalty", lengthPenalty);
-        }
-
-        if (legacy.NoRepeatNgramSize is { } noRepeat)
-        {
-            json.WriteNumber("no_repeat_ngram_size", noRepeat);
-        }
-
-        if (legacy.MinLength is { } minLength)
-        {
-            json.WriteNumber("min_length", minLength);
-        }
-
-        if (legacy.MaxLength is { } maxLength)
-        {
-            json.WriteNumber("max_length", maxLength);
-        }
-
-        if (legacy.EarlyStopping is { } earlyStopping)
-        {
-            GenerationConfig.WriteEarlyStopping(json, earlyStopping);
-        }
-    }
 
     private void RequirePositive(string field, int value)
     {

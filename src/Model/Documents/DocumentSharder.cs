@@ -8,13 +8,17 @@ namespace Summarizer.Model.Documents;
 /// </summary>
 public static class DocumentSharder
 {
-    /// <summary>The windows for a document of <paramref name="contentTokens"/> tokens (BOS/EOS not counted).</summary>
-    public static IReadOnlyList<ShardWindow> Plan(int contentTokens, ShardingOptions options)
+    /// <summary>
+    /// The windows for a document of <paramref name="contentTokens"/> tokens (specials not counted), each window's input
+    /// wrapped in <paramref name="template"/> (BART's one BOS and one EOS when null).
+    /// </summary>
+    public static IReadOnlyList<ShardWindow> Plan(int contentTokens, ShardingOptions options, InputTemplate? template = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(contentTokens);
-        int content = options.ShardLength - 2;
+        int prefix = template?.Prefix.Count ?? 1, suffix = template?.Suffix.Count ?? 1;
+        int content = options.ShardLength - prefix - suffix;
         int stride = content - options.Overlap;
-        if (content <= 0 || stride <= 0) throw new ArgumentException($"Shard length {options.ShardLength} with overlap {options.Overlap} leaves no room to advance.", nameof(options));
+        if (content <= 0 || stride <= 0) throw new ArgumentException($"Shard length {options.ShardLength} with overlap {options.Overlap} and {prefix + suffix} template tokens leaves no room to advance.", nameof(options));
         int count = contentTokens <= content ? 1 : (contentTokens - content + stride - 1) / stride + 1;
 
         var starts = new int[count];
@@ -30,7 +34,7 @@ public static class DocumentSharder
         for (int i = 0; i < count; i++)
         {
             int keepEnd = i == count - 1 ? contentTokens : (starts[i + 1] + ends[i]) / 2;
-            windows[i] = new ShardWindow(i, starts[i], ends[i], keepStart, keepEnd, i == 0, i == count - 1);
+            windows[i] = new ShardWindow(i, starts[i], ends[i], keepStart, keepEnd, i == 0, i == count - 1, prefix, suffix);
             keepStart = keepEnd;
         }
         return windows;

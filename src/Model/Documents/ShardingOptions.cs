@@ -9,12 +9,17 @@ namespace Summarizer.Model.Documents;
 /// </param>
 public sealed record ShardingOptions(int ShardLength, int Overlap = 0)
 {
-    /// <summary>Throws an <see cref="ArgumentException"/> naming the option that is out of range.</summary>
-    public void Validate(int maxPositions)
+    /// <summary>
+    /// Throws an <see cref="ArgumentException"/> naming the option that is out of range. <paramref name="maxLength"/> is
+    /// the longest window the model takes; <paramref name="templateTokens"/> the specials every window carries.
+    /// </summary>
+    public void Validate(int maxLength, int templateTokens = 2)
     {
-        if (ShardLength < 3 || ShardLength > maxPositions)
-            throw new ArgumentException($"shardLength must be between 3 and the model's max_position_embeddings ({maxPositions}); got {ShardLength}.", nameof(ShardLength));
-        if (Overlap < 0 || Overlap > (ShardLength - 2) / 2)
-            throw new ArgumentException($"shardOverlap must be between 0 and half the window's content ({(ShardLength - 2) / 2}); got {Overlap}.", nameof(Overlap));
+        int least = templateTokens + 1;
+        if (ShardLength < least || ShardLength > maxLength)
+            throw new ArgumentException($"shardLength must be between {least} and the model's window limit ({maxLength}); got {ShardLength}.", nameof(ShardLength));
+        int content = ShardLength - templateTokens;
+        if (Overlap < 0 || Overlap > content / 2)
+            throw new ArgumentException($"shardOverlap must be between 0 and half the window's content ({content / 2}); got {Overlap}.", nameof(Overlap));
     }
 }

@@ -1,6 +1,6 @@
-using Summarizer.Model.Bart;
 using Summarizer.Model.Documents;
 using Summarizer.Model.KvCache;
+using Summarizer.Model.Network;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -13,17 +13,26 @@ namespace Summarizer.Model.Encoder;
 /// </summary>
 public sealed class ShardEncoder
 {
-    private readonly BartModel _model;
+    private readonly IEncoderDecoderNetwork _model;
     private long _encoderRuns;
 
-    /// <summary>Creates an encoder for <paramref name="model"/>, whose fingerprint is stamped on every shard.</summary>
-    public ShardEncoder(BartModel model, string modelFingerprint, int batchSize = 4)
+    /// <summary>
+    /// Creates an encoder for <paramref name="model"/>, whose fingerprint is stamped on every shard. Every window is
+    /// wrapped in <paramref name="template"/> (the tokenizer's specials and task prefix); when null, BOS (if the model
+    /// has one) and EOS.
+    /// </summary>
+    public ShardEncoder(IEncoderDecoderNetwork model, string modelFingerprint, InputTemplate? template = null, int batchSize = 4)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         _model = model;
         ModelFingerprint = modelFingerprint;
         BatchSize = batchSize;
+        var config = model.Config;
+        Template = template ?? new InputTemplate(config.BosTokenId is { } bos ? [bos] : [], [config.EosTokenId]);
     }
+
+    /// <summary>The specials (and task prefix) around every window's content.</summary>
+    public InputTemplate Template { get; }
 
     /// <summary>Fingerprint of the model that produced the shards.</summary>
     public string ModelFingerprint { get; }
@@ -35,7 +44,7 @@ public sealed class ShardEncoder
     public long EncoderRuns => Interlocked.Read(ref _encoderRuns);
 
     /// <summary>
-    /// Encodes <paramref name="contentIds"/> (the document without BOS/EOS) window by window and returns one shard
+    /// Encodes <paramref name="contentIds"/> (the document without specials) window by window and returns one shard
     /// per window, K/V in <paramref name="dtype"/>. <paramref name="progress"/> gets (shards done, total).
     /// </summary>
     public IReadOnlyList<KvShard> Encode(string documentId, IReadOnlyList<int> contentIds, IReadOnlyList<ShardWindow> windows,
@@ -51,7 +60,10 @@ public sealed class ShardEncoder
         KvDType dtype, bool keepHidden, Action<int, int>? progress = null, CancellationToken cancellationToken = default)
     {
         var config = _model.Config;
-        int bos = config.BosTokenId ?? throw new InvalidOperationException($"{config.SourcePath}: 'bos_token_id' is required to encode documents.");
+        var prefix = Template.Prefix;
+        var suffix = Template.Suffix;
+        if (windows.Any(w => w.PrefixLength != prefix.Count || w.SuffixLength != suffix.Count))
+            throw new ArgumentException($"The windows were planned for another template than this encoder's ({prefix.Count} prefix and {suffix.Count} suffix tokens).", nameof(windows));
         var shards = new List<(KvShard, HiddenShard?)>(windows.Count);
         using var _ = no_grad();
         for (int first = 0; first < windows.Count; first += BatchSize)
@@ -67,9 +79,9 @@ public sealed class ShardEncoder
                 var w = batch[row];
                 int o = row * length;
                 Array.Fill(ids, config.PadTokenId, o, length);
-                ids[o] = bos;
-                for (int i = w.WindowStart; i < w.WindowEnd; i++) ids[o + 1 + i - w.WindowStart] = contentIds[i];
-                ids[o + w.InputLength - 1] = config.EosTokenId;
+                for (int i = 0; i < prefix.Count; i++) ids[o + i] = prefix[i];
+                for (int i = w.WindowStart; i < w.WindowEnd; i++) ids[o + prefix.Count + i - w.WindowStart] = contentIds[i];
+                for (int i = 0; i < suffix.Count; i++) ids[o + w.InputLength - suffix.Count + i] = suffix[i];
                 Array.Fill(mask, 1L, o, w.InputLength);
             }
             var hidden = _model.Encode(tensor(ids, [batch.Length, length]).to(_model.Device), tensor(mask, [batch.Length, length]).to(_model.Device));
@@ -121,9 +133,9 @@ public sealed class ShardEncoder
     private static long[] KeptRows(ShardWindow w)
     {
         var rows = new List<long>(w.KeptRows);
-        if (w.IsFirst) rows.Add(0);
-        for (int i = w.KeepStart; i < w.KeepEnd; i++) rows.Add(1 + i - w.WindowStart);
-        if (w.IsLast) rows.Add(w.InputLength - 1);
+        if (w.IsFirst) for (int i = 0; i < w.PrefixLength; i++) rows.Add(i);
+        for (int i = w.KeepStart; i < w.KeepEnd; i++) rows.Add(w.PrefixLength + i - w.WindowStart);
+        if (w.IsLast) for (int i = w.InputLength - w.SuffixLength; i < w.InputLength; i++) rows.Add(i);
         return rows.ToArray();
     }
 }

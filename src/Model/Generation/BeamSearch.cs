@@ -3,7 +3,8 @@ namespace Summarizer.Model.Generation;
 /// <summary>
 /// Beam search with Hugging Face's semantics (<c>BeamSearchScorer</c>): log-softmax, logits rules, running beam
 /// scores added, the best 2·beams candidates taken over all beams; a candidate ending in EOS among the top beams
-/// becomes a finished hypothesis, the rest continue. Beams are rows of one decode target, so they share the
+/// becomes a finished hypothesis (with its EOS), the rest continue; at max_length the top beams all finish. Stopping
+/// follows transformers ≥ 4.50 (the best running beam against the worst finished hypothesis). Beams are rows of one decode target, so they share the
 /// document's cross-attention memory and only the self-attention cache is reordered.
 /// </summary>
 public static class BeamSearch
@@ -20,6 +21,8 @@ public static class BeamSearch
     {
         settings.Validate(target.VocabSize);
         int beams = settings.NumBeams, vocab = target.VocabSize;
+        // As HF: enough candidates that every beam can continue however many of them end in one of the EOS ids.
+        int keep = Math.Max(2, 1 + settings.EosTokenIds.Count) * beams;
         var processors = new LogitsProcessors(settings);
         var finished = new BeamHypotheses(beams, settings.LengthPenalty, settings.EarlyStopping, settings.MaxLength);
         var sequences = Enumerable.Range(0, beams).Select(_ => new List<int> { settings.DecoderStartTokenId }).ToList();
@@ -27,9 +30,8 @@ public static class BeamSearch
         var beamScores = new float[beams];
         for (int b = 1; b < beams; b++) beamScores[b] = -1e9f;
         int emitted = 1, steps = 0;
-        bool done = false;
 
-        while (sequences[0].Count < settings.MaxLength)
+        while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var scores = target.Step(sequences.Select(s => s[^1]).ToArray(), logSoftmax: true);
@@ -41,44 +43,41 @@ public static class BeamSearch
                 for (int t = 0; t < vocab; t++) row[t] += beamScores[b];
             }
 
-            var candidates = TopCandidates(scores, 2 * beams);
+            var candidates = TopCandidates(scores, keep);
             int newLength = sequences[0].Count + 1;
+            // A candidate hits a stopping criterion when it ends in an EOS id or reaches max_length. Those among the
+            // top `beams` become finished hypotheses (with their last token); the best others keep running.
+            bool atMaxLength = newLength >= settings.MaxLength;
             var next = new List<(float Score, int Token, int Source)>(beams);
-            for (int rank = 0; rank < candidates.Length && next.Count < beams; rank++)
+            for (int rank = 0; rank < candidates.Length; rank++)
             {
                 var (score, index) = candidates[rank];
                 int source = index / vocab, token = index % vocab;
-                if (token == settings.EosTokenId)
+                if (atMaxLength || settings.IsEos(token))
                 {
-                    if (rank >= beams) continue;
-                    finished.Add(sequences[source].ToArray(), score, newLength - PromptLength);
+                    if (rank < beams) finished.Add([.. sequences[source], token], score, newLength - PromptLength);
                 }
-                else
+                else if (next.Count < beams)
                 {
                     next.Add((score, token, source));
                 }
             }
+            if (next.Count == 0) break;   // every candidate stopped: nothing can continue
             if (next.Count < beams)
                 throw new InvalidOperationException($"Beam search found only {next.Count} continuations for {beams} beams; the vocabulary is too small for this many beams.");
 
-            done = finished.IsDone(candidates[0].Score, newLength - PromptLength, PromptLength);
-            var sources = next.Select(n => n.Source).ToArray();
+            // transformers >= 4.50: the best *running* beam is compared with the worst finished hypothesis.
+            bool done = finished.IsDone(next[0].Score, newLength - PromptLength, PromptLength);
             sequences = next.Select(n => new List<int>(sequences[n.Source]) { n.Token }).ToList();
             for (int b = 0; b < beams; b++) beamScores[b] = next[b].Score;
             if (done) break;
-            target.Reorder(sources);
+            target.Reorder(next.Select(n => n.Source).ToArray());
             emitted = EmitAgreedPrefix(sequences, finished, emitted, onDecided);
         }
 
-        if (!done)
-        {
-            for (int b = 0; b < beams; b++) finished.Add(sequences[b].ToArray(), beamScores[b], sequences[b].Count - PromptLength);
-        }
         var (bestScore, bestTokens) = finished.Best();
-        var result = new List<int>(bestTokens);
-        if (result.Count < settings.MaxLength) result.Add(settings.EosTokenId);
-        if (result.Count > emitted) onDecided?.Invoke(result.Skip(emitted).ToArray());
-        return new GenerationResult(result, bestScore, steps);
+        if (bestTokens.Length > emitted) onDecided?.Invoke(bestTokens.Skip(emitted).ToArray());
+        return new GenerationResult(bestTokens, bestScore, steps);
     }
 
     /// <summary>The <paramref name="count"/> best (score, flat index) pairs, best first, ties to the lower index.</summary>

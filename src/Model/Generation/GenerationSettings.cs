@@ -29,8 +29,15 @@ public sealed record GenerationSettings
     /// <summary>First token fed to the decoder.</summary>
     public int DecoderStartTokenId { get; init; } = 2;
 
-    /// <summary>End-of-sequence token.</summary>
-    public int EosTokenId { get; init; } = 2;
+    /// <summary>Tokens that end a sequence (HF allows a list; every one of them ends it). Empty: only the length does.</summary>
+    public IReadOnlyList<int> EosTokenIds { get; init; } = [2];
+
+    /// <summary>The first end-of-sequence token; setting it makes it the only one.</summary>
+    public int? EosTokenId
+    {
+        get => EosTokenIds.Count > 0 ? EosTokenIds[0] : null;
+        init => EosTokenIds = value is { } id ? [id] : [];
+    }
 
     /// <summary>Padding token.</summary>
     public int PadTokenId { get; init; } = 1;
@@ -38,8 +45,22 @@ public sealed record GenerationSettings
     /// <summary>Token forced right after the decoder start, if any.</summary>
     public int? ForcedBosTokenId { get; init; }
 
-    /// <summary>Token forced when the sequence reaches <see cref="MaxLength"/>, if any.</summary>
-    public int? ForcedEosTokenId { get; init; }
+    /// <summary>Tokens forced (all allowed, nothing else) at the last step before <see cref="MaxLength"/>; empty for none.</summary>
+    public IReadOnlyList<int> ForcedEosTokenIds { get; init; } = [];
+
+    /// <summary>The first forced EOS token; setting it makes it the only one.</summary>
+    public int? ForcedEosTokenId
+    {
+        get => ForcedEosTokenIds.Count > 0 ? ForcedEosTokenIds[0] : null;
+        init => ForcedEosTokenIds = value is { } id ? [id] : [];
+    }
+
+    /// <summary>Whether <paramref name="token"/> ends a sequence.</summary>
+    public bool IsEos(int token)
+    {
+        foreach (var id in EosTokenIds) if (id == token) return true;
+        return false;
+    }
 
     /// <summary>Throws an <see cref="ArgumentException"/> naming the first out-of-range parameter.</summary>
     public void Validate(int vocabSize)
@@ -49,7 +70,10 @@ public sealed record GenerationSettings
         if (NumBeams < 1) throw new ArgumentException($"num_beams must be at least 1; got {NumBeams}.", nameof(NumBeams));
         if (NoRepeatNgramSize < 0) throw new ArgumentException($"no_repeat_ngram_size must be 0 or more; got {NoRepeatNgramSize}.", nameof(NoRepeatNgramSize));
         if (double.IsNaN(LengthPenalty) || double.IsInfinity(LengthPenalty)) throw new ArgumentException("length_penalty must be a finite number.", nameof(LengthPenalty));
-        foreach (var (name, id) in new[] { ("decoder_start_token_id", (int?)DecoderStartTokenId), ("eos_token_id", EosTokenId), ("forced_bos_token_id", ForcedBosTokenId), ("forced_eos_token_id", ForcedEosTokenId) })
+        var ids = new List<(string, int?)> { ("decoder_start_token_id", DecoderStartTokenId), ("forced_bos_token_id", ForcedBosTokenId) };
+        ids.AddRange(EosTokenIds.Select(id => ("eos_token_id", (int?)id)));
+        ids.AddRange(ForcedEosTokenIds.Select(id => ("forced_eos_token_id", (int?)id)));
+        foreach (var (name, id) in ids)
         {
             if (id is { } v && (v < 0 || v >= vocabSize))
                 throw new ArgumentException($"{name} {v} is outside the vocabulary (size {vocabSize}).", name);

@@ -23,7 +23,7 @@ public static class GreedySearch
             int next = ArgMax(scores);
             tokens.Add(next);
             onDecided?.Invoke([next]);
-            if (next == settings.EosTokenId) break;
+            if (settings.IsEos(next)) break;
         }
         return new GenerationResult(tokens, 0, steps);
     }

@@ -1,22 +1,23 @@
 using Summarizer.Model.Attention;
 using Summarizer.Model.Bart;
+using Summarizer.Model.Network;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Summarizer.Model.Generation;
 
 /// <summary>
-/// Decodes with a <see cref="BartModel"/> in this process against any <see cref="ICrossAttentionMemory"/>. Every
+/// Decodes with an <see cref="IEncoderDecoderNetwork"/> in this process against any <see cref="ICrossAttentionMemory"/>. Every
 /// step runs under <c>no_grad</c> in its own dispose scope; only the self-attention cache outlives a step.
 /// </summary>
 public sealed class LocalDecodeTarget : IDecodeTarget
 {
-    private readonly BartModel _model;
+    private readonly IEncoderDecoderNetwork _model;
     private readonly ICrossAttentionMemory _memory;
     private readonly SelfAttentionCache _cache;
 
     /// <summary>Creates a target decoding against <paramref name="memory"/>; it does not take ownership of it.</summary>
-    public LocalDecodeTarget(BartModel model, ICrossAttentionMemory memory)
+    public LocalDecodeTarget(IEncoderDecoderNetwork model, ICrossAttentionMemory memory)
     {
         _model = model;
         _memory = memory;

@@ -3,7 +3,7 @@ namespace Summarizer.Model.Generation;
 /// <summary>
 /// The score rules summarization checkpoints rely on, applied to one row of scores (logits for greedy search,
 /// log-probabilities for beam search) given that row's tokens so far, in Hugging Face's order: no-repeat n-gram,
-/// minimum length, forced BOS, forced EOS.
+/// minimum length (every EOS id), forced BOS, forced EOS (every forced id).
 /// </summary>
 internal sealed class LogitsProcessors
 {
@@ -16,15 +16,16 @@ internal sealed class LogitsProcessors
     {
         int length = tokens.Count;
         if (_settings.NoRepeatNgramSize > 0) BanRepeatedNgrams(scores, tokens, _settings.NoRepeatNgramSize);
-        if (length < _settings.MinLength) scores[_settings.EosTokenId] = float.NegativeInfinity;
-        if (length == 1 && _settings.ForcedBosTokenId is { } bos) Force(scores, bos);
-        if (length == _settings.MaxLength - 1 && _settings.ForcedEosTokenId is { } eos) Force(scores, eos);
+        if (length < _settings.MinLength)
+            foreach (var eos in _settings.EosTokenIds) scores[eos] = float.NegativeInfinity;
+        if (length == 1 && _settings.ForcedBosTokenId is { } bos) Force(scores, [bos]);
+        if (length == _settings.MaxLength - 1 && _settings.ForcedEosTokenIds.Count > 0) Force(scores, _settings.ForcedEosTokenIds);
     }
 
-    private static void Force(Span<float> scores, int token)
+    private static void Force(Span<float> scores, IReadOnlyList<int> tokens)
     {
         scores.Fill(float.NegativeInfinity);
-        scores[token] = 0f;
+        foreach (var token in tokens) scores[token] = 0f;
     }
 
     /// <summary>Bans every token that would complete an n-gram already present in <paramref name="tokens"/>.</summary>

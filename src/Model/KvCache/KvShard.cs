@@ -71,8 +71,11 @@ public sealed class KvShard : IDisposable
     /// <summary>Bytes of K/V payload: 2 × layers × heads × ValidLength × headDim × element size.</summary>
     public long PayloadBytes => 2L * Layers.Count * Heads * ValidLength * HeadDim * DType.ElementSize();
 
-    /// <summary>Bytes of K/V one source token costs for a model shape, as stored.</summary>
-    public static long BytesPerToken(int decoderLayers, int dModel, KvDType dtype) => 2L * decoderLayers * dModel * dtype.ElementSize();
+    /// <summary>
+    /// Bytes of K/V one source token costs, as stored: 2 × decoder layers × <paramref name="kvWidth"/> × element size,
+    /// where the width is heads × head dim (d_model for the BART family; num_heads × d_kv for T5).
+    /// </summary>
+    public static long BytesPerToken(int decoderLayers, int kvWidth, KvDType dtype) => 2L * decoderLayers * kvWidth * dtype.ElementSize();
 
     /// <inheritdoc />
     public void Dispose()

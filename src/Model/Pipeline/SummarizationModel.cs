@@ -1,13 +1,14 @@
 using System.Security.Cryptography;
 using Summarizer.Model.Attention;
-using Summarizer.Model.Bart;
 using Summarizer.Model.Checkpoints;
 using Summarizer.Model.Configuration;
 using Summarizer.Model.Documents;
 using Summarizer.Model.Encoder;
 using Summarizer.Model.Generation;
 using Summarizer.Model.KvCache;
+using Summarizer.Model.Network;
 using Summarizer.Model.Tokenization;
+using Summarizer.Model.Tokenization.SentencePiece;
 
 namespace Summarizer.Model.Pipeline;
 
@@ -19,7 +20,7 @@ namespace Summarizer.Model.Pipeline;
 /// </summary>
 public sealed class SummarizationModel : IDisposable
 {
-    private SummarizationModel(string directory, ModelConfig config, GenerationConfig generation, BartTokenizer tokenizer, BartModel network, string fingerprint)
+    private SummarizationModel(string directory, ModelConfig config, GenerationConfig generation, ITextTokenizer tokenizer, IEncoderDecoderNetwork network, string fingerprint)
     {
         Directory = directory;
         Config = config;
@@ -27,7 +28,8 @@ public sealed class SummarizationModel : IDisposable
         Tokenizer = tokenizer;
         Network = network;
         Fingerprint = fingerprint;
-        Encoder = new ShardEncoder(network, fingerprint);
+        Template = EncoderTemplate(config, tokenizer);
+        Encoder = new ShardEncoder(network, fingerprint, Template);
     }
 
     /// <summary>The checkpoint directory.</summary>
@@ -40,10 +42,13 @@ public sealed class SummarizationModel : IDisposable
     public GenerationConfig Generation { get; }
 
     /// <summary>The checkpoint's tokenizer.</summary>
-    public BartTokenizer Tokenizer { get; }
+    public ITextTokenizer Tokenizer { get; }
 
-    /// <summary>The network.</summary>
-    public BartModel Network { get; }
+    /// <summary>The network (BART family or T5 family, as <c>model_type</c> says).</summary>
+    public IEncoderDecoderNetwork Network { get; }
+
+    /// <summary>What every encoder window carries around its content: the tokenizer's specials and the task prefix.</summary>
+    public InputTemplate Template { get; }
 
     /// <summary>Encoder and K/V projection, counting encoder runs.</summary>
     public ShardEncoder Encoder { get; }
@@ -57,7 +62,8 @@ public sealed class SummarizationModel : IDisposable
     /// </summary>
     /// <param name="directory">The checkpoint directory.</param>
     /// <param name="device"><c>cpu</c>, or <c>cuda</c>/<c>cuda:N</c> for a GPU (needs a CUDA build of libtorch).</param>
-    public static SummarizationModel Load(string directory, string device = "cpu")
+    /// <param name="tokenizerOptions">mBART's source and target languages; null keeps the checkpoint's.</param>
+    public static SummarizationModel Load(string directory, string device = "cpu", TokenizerOptions? tokenizerOptions = null)
     {
         var target = ResolveDevice(device);
         if (!System.IO.Directory.Exists(directory))
@@ -65,58 +71,78 @@ public sealed class SummarizationModel : IDisposable
         var configPath = Path.Combine(directory, "config.json");
         var config = ModelConfig.Load(configPath);
         var generation = GenerationConfig.Load(directory, config);
-        var tokenizer = BartTokenizer.Load(directory);
+        var tokenizer = CheckVocabulary(TokenizerLoader.Load(directory, config, tokenizerOptions), config);
         using var weights = CheckpointWeights.Open(directory);
-        var network = new BartModel(new CheckpointWeightSource(weights), config, target);
+        var network = EncoderDecoderNetworks.Create(new CheckpointWeightSource(weights), config, target);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         hash.AppendData(File.ReadAllBytes(configPath));
         hash.AppendData(weights.ComputeContentHash());
+        // K/V depend on the encoder's input template too (mBART's source language, T5's task prefix).
+        if (tokenizer.Kind != TokenizerKind.ByteLevelBpe)
+            hash.AppendData(System.Text.Encoding.UTF8.GetBytes(string.Join(',', EncoderTemplate(config, tokenizer).Apply([]))));
         var fingerprint = Convert.ToHexString(hash.GetHashAndReset())[..32].ToLowerInvariant();
         return new SummarizationModel(directory, config, generation, tokenizer, network, fingerprint);
     }
 
-    /// <summary>Default sharding: windows as long as the encoder allows, with a small overlap for context at cuts.</summary>
-    public ShardingOptions DefaultSharding => new(Config.MaxPositionEmbeddings, Math.Min(64, (Config.MaxPositionEmbeddings - 2) / 8));
+    /// <summary>Default sharding: windows as long as the encoder allows (512 for T5), with a small overlap for context at cuts.</summary>
+    public ShardingOptions DefaultSharding =>
+        new(Config.DefaultShardLength, Math.Min(64, (Config.DefaultShardLength - Template.Overhead) / 8));
 
-    /// <summary>The document's tokens without BOS/EOS, as the sharder cuts them.</summary>
+    /// <summary>Throws an <see cref="ArgumentException"/> naming the sharding option this model cannot take.</summary>
+    public void ValidateSharding(ShardingOptions sharding) => sharding.Validate(Config.ShardLengthLimit, Template.Overhead);
+
+    /// <summary>The encoder windows of a document of <paramref name="contentTokens"/> tokens.</summary>
+    public IReadOnlyList<ShardWindow> PlanShards(int contentTokens, ShardingOptions sharding) =>
+        DocumentSharder.Plan(contentTokens, sharding, Template);
+
+    /// <summary>The document's tokens without the template, as the sharder cuts them.</summary>
     public IReadOnlyList<int> TokenizeContent(string text) => Tokenizer.Encode(text, addSpecialTokens: false);
 
     /// <summary>Tokenizes, shards and encodes a document, once per shard.</summary>
     public IReadOnlyList<KvShard> EncodeDocument(string documentId, IReadOnlyList<int> contentIds, ShardingOptions sharding,
         KvDType dtype = KvDType.F32, Action<int, int>? progress = null, CancellationToken cancellationToken = default)
     {
-        sharding.Validate(Config.MaxPositionEmbeddings);
-        var windows = DocumentSharder.Plan(contentIds.Count, sharding);
-        return Encoder.Encode(documentId, contentIds, windows, dtype, progress, cancellationToken);
+        ValidateSharding(sharding);
+        return Encoder.Encode(documentId, contentIds, PlanShards(contentIds.Count, sharding), dtype, progress, cancellationToken);
     }
 
-    /// <summary>The checkpoint's generation defaults with <paramref name="options"/> applied on top.</summary>
+    /// <summary>
+    /// The checkpoint's generation defaults with <paramref name="options"/> applied on top, resolved as HF's
+    /// <c>generate()</c> resolves them: <c>max_new_tokens</c> (the request's, else the file's) wins over
+    /// <c>max_length</c>; an untouched <c>max_length</c> of 20 means 20 new tokens (capped by the position table);
+    /// lengths count the decoder start token.
+    /// </summary>
     public GenerationSettings ResolveSettings(SummaryOptions options)
     {
         options.Validate();
         var g = Generation;
-        int maxLength = options.MaxNewTokens is { } maxNew ? maxNew + 1 : g.MaxLength;
-        if (maxLength > Config.MaxPositionEmbeddings)
-            throw new ArgumentException($"maxNewTokens {maxLength - 1} exceeds what the decoder can position: at most {Config.MaxPositionEmbeddings - 1} tokens for this model (max_position_embeddings {Config.MaxPositionEmbeddings}).", "maxNewTokens");
-        int minLength = options.MinNewTokens is { } minNew ? minNew + 1 : Math.Min(g.MinLength, maxLength);
+        int maxLength = (options.MaxNewTokens ?? g.MaxNewTokens) is { } maxNew
+            ? maxNew + 1
+            : g.MaxLength == DefaultMaxLength ? Math.Min(DefaultMaxLength + 1, Config.DecoderPositionLimit ?? int.MaxValue) : g.MaxLength;
+        // The last token is never fed back, so max_length - 1 decoder positions suffice.
+        if (Config.DecoderPositionLimit is { } positions && maxLength - 1 > positions)
+            throw new ArgumentException($"maxNewTokens {maxLength - 1} exceeds what the decoder can position: at most {positions} tokens for this model (max_position_embeddings {positions}).", "maxNewTokens");
+        int minLength = (options.MinNewTokens ?? g.MinNewTokens) is { } minNew ? minNew + 1 : g.MinLength;
         var settings = new GenerationSettings
         {
             MaxLength = maxLength,
-            MinLength = minLength,
+            MinLength = Math.Min(minLength, maxLength),
             NumBeams = options.NumBeams ?? g.NumBeams,
             LengthPenalty = options.LengthPenalty ?? g.LengthPenalty,
             NoRepeatNgramSize = options.NoRepeatNgramSize ?? g.NoRepeatNgramSize,
             EarlyStopping = g.EarlyStopping,
             DecoderStartTokenId = g.DecoderStartTokenId,
-            // Multiple EOS ids (a list in generation_config.json) are rare for this family; the first one ends a sequence.
-            EosTokenId = g.EosTokenIds.Count > 0 ? g.EosTokenIds[0] : Config.EosTokenId,
+            EosTokenIds = g.EosTokenIds,
             PadTokenId = g.PadTokenId ?? Config.PadTokenId,
-            ForcedBosTokenId = g.ForcedBosTokenId,
-            ForcedEosTokenId = g.ForcedEosTokenId,
+            ForcedBosTokenId = Tokenizer.ForcedBosTokenId ?? g.ForcedBosTokenId,
+            ForcedEosTokenIds = g.ForcedEosTokenIds,
         };
         settings.Validate(Config.VocabSize);
         return settings;
     }
+
+    /// <summary>GenerationConfig's default <c>max_length</c>, which HF reads as "20 new tokens".</summary>
+    private const int DefaultMaxLength = 20;
 
     /// <summary>
     /// Generates a summary over <paramref name="shards"/>; <paramref name="onDecided"/> gets token ids as soon as
@@ -138,6 +164,45 @@ public sealed class SummarizationModel : IDisposable
         return settings.NumBeams == 1
             ? GreedySearch.Run(target, settings, onDecided, cancellationToken)
             : BeamSearch.Run(target, settings, onDecided, cancellationToken);
+    }
+
+    /// <summary>
+    /// The tokenizer's template with the task prefix (T5's "summarize: ") after its own prefix, as HF's summarization
+    /// pipeline prepends it to the text. Tokenizing it apart from the text gives the same ids, since SentencePiece
+    /// splits at the space that ends the prefix.
+    /// </summary>
+    private static InputTemplate EncoderTemplate(ModelConfig config, ITextTokenizer tokenizer)
+    {
+        var template = tokenizer.Template;
+        if (string.IsNullOrWhiteSpace(config.SummarizationPrefix)) return template;
+        return template with { Prefix = [.. template.Prefix, .. tokenizer.Encode(config.SummarizationPrefix, addSpecialTokens: false)] };
+    }
+
+    /// <summary>
+    /// Checks the tokenizer against <c>vocab_size</c>: an embedding matrix padded past the tokenizer's ids by less than
+    /// 128 rows (T5, mT5) is normal and the padding ids decode to nothing; a larger gap, or ordinary tokens beyond the
+    /// matrix (a special token past it, like bart-large-cnn's unused &lt;mask&gt;, is tolerated), is a mismatch.
+    /// </summary>
+    private static ITextTokenizer CheckVocabulary(ITextTokenizer tokenizer, ModelConfig config)
+    {
+        int tokens = tokenizer.VocabSize, rows = config.VocabSize;
+        if (tokens < rows)
+        {
+            if (rows - tokens >= 128)
+                throw new CheckpointException(config.SourcePath, "vocab_size",
+                    $"{rows} embedding rows but the tokenizer knows only {tokens} ids: that is not padding (under 128 rows) but a tokenizer that does not belong to these weights.");
+            return new PaddedVocabularyTokenizer(tokenizer, rows);
+        }
+        var beyond = Enumerable.Range(rows, tokens - rows).Where(id => tokenizer.IdToToken(id) is not null && !tokenizer.IsSpecialToken(id)).ToArray();
+        if (beyond.Length > 0)
+            throw new CheckpointException(config.SourcePath, "vocab_size",
+                $"{rows} embedding rows but the tokenizer has {tokens} ids, {beyond.Length} of them ordinary tokens past the matrix (first: {beyond[0]} '{tokenizer.IdToToken(beyond[0])}').");
+        foreach (var id in tokenizer.Template.Apply([]).Append(tokenizer.EosTokenId))
+        {
+            if (id >= rows)
+                throw new CheckpointException(config.SourcePath, "vocab_size", $"the tokenizer's special token {id} ('{tokenizer.IdToToken(id)}') is past the {rows} embedding rows.");
+        }
+        return tokenizer;
     }
 
     private static TorchSharp.torch.Device ResolveDevice(string device)

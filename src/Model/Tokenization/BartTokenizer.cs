@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.ML.Tokenizers;
+using Summarizer.Model.Documents;
 
 namespace Summarizer.Model.Tokenization;
 
@@ -9,7 +10,7 @@ namespace Summarizer.Model.Tokenization;
 /// wraps ids in <c>&lt;s&gt;</c> … <c>&lt;/s&gt;</c>, and decoding is byte-exact UTF-8.
 /// BPE encoding itself is done by Microsoft.ML.Tokenizers.
 /// </summary>
-public sealed class BartTokenizer
+public sealed class BartTokenizer : ITextTokenizer
 {
     private readonly BpeTokenizer bpe;
     private readonly AddedTokenSplitter splitter;
@@ -91,6 +92,15 @@ public sealed class BartTokenizer
 
     /// <summary>One more than the largest token id: the embedding table size a model needs.</summary>
     public int VocabSize { get; }
+
+    /// <inheritdoc />
+    public TokenizerKind Kind => TokenizerKind.ByteLevelBpe;
+
+    /// <inheritdoc />
+    public int? ForcedBosTokenId => null;
+
+    /// <summary><c>&lt;s&gt;</c> … <c>&lt;/s&gt;</c>, as BART's tokenizer builds inputs.</summary>
+    public InputTemplate Template => new([BosTokenId], [EosTokenId]);
 
     /// <summary>
     /// Loads from <c>vocab.json</c> + <c>merges.txt</c>, or from <c>tokenizer.json</c> when that pair is
@@ -178,6 +188,8 @@ public sealed class BartTokenizer
 
     /// <summary>Starts an incremental detokenizer for streaming generation.</summary>
     public StreamingDecoder CreateStreamingDecoder(bool skipSpecialTokens = true) => new(this, skipSpecialTokens);
+
+    ITokenStreamDecoder ITextTokenizer.CreateStreamingDecoder(bool skipSpecialTokens) => CreateStreamingDecoder(skipSpecialTokens);
 
     /// <summary>The id of a token string (vocabulary or added token), or null when unknown.</summary>
     public int? TokenToId(string token) => idByToken.TryGetValue(token, out int id) ? id : null;

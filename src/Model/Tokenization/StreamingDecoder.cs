@@ -9,7 +9,7 @@ namespace Summarizer.Model.Tokenization;
 /// deltas and <see cref="Flush"/> equals <see cref="BartTokenizer.Decode"/> of the same ids
 /// (without space clean-up, which cannot be applied to a stream).
 /// </summary>
-public sealed class StreamingDecoder
+public sealed class StreamingDecoder : ITokenStreamDecoder
 {
     private readonly BartTokenizer tokenizer;
     private readonly bool skipSpecialTokens;

@@ -50,7 +50,7 @@ public sealed class GenerationConfigTests : IDisposable
     public void GenerationConfigJsonTakesPrecedenceOverLegacyConfigFields()
     {
         File.WriteAllText(_directory.File("generation_config.json"), """
-            { "num_beams": 2, "max_length": 60, "early_stopping": "never", "max_new_tokens": 40, "eos_token_id": [2, 3], "forced_bos_token_id": null }
+            { "num_beams": 2, "max_length": 60, "early_stopping": "never", "max_new_tokens": 40, "eos_token_id": [2, 3], "forced_bos_token_id": null, "bos_token_id": 0 }
             """);
 
         var generation = GenerationConfig.Load(_directory.Path, BartLargeCnn);
@@ -64,9 +64,10 @@ public sealed class GenerationConfigTests : IDisposable
         // Fields the file leaves out take library defaults, not config.json's legacy values.
         Assert.Equal(1.0, generation.LengthPenalty);
         Assert.Equal(0, generation.MinLength);
-        // Token ids it leaves out come from config.json.
-        Assert.Equal(2, generation.ForcedEosTokenId);
-        Assert.Equal(2, generation.DecoderStartTokenId);
+        // Token ids it leaves out do not come from config.json either (HF uses the file alone)...
+        Assert.Null(generation.ForcedEosTokenId);
+        // ...and the decoder start falls back to the file's own bos_token_id.
+        Assert.Equal(0, generation.DecoderStartTokenId);
         Assert.Equal(_directory.File("generation_config.json"), generation.SourcePath);
     }
 
@@ -97,7 +98,7 @@ public sealed class GenerationConfigTests : IDisposable
     public void TokenIdOutsideTheVocabularyIsRejectedNamingTheGenerationFile()
     {
         var path = _directory.File("generation_config.json");
-        File.WriteAllText(path, """{ "eos_token_id": [2, 99999] }""");
+        File.WriteAllText(path, """{ "decoder_start_token_id": 2, "eos_token_id": [2, 99999] }""");
 
         var error = Assert.Throws<CheckpointException>(() => GenerationConfig.Load(_directory.Path, BartLargeCnn));
 
@@ -109,13 +110,13 @@ public sealed class GenerationConfigTests : IDisposable
     public void ToJsonRoundTripsThroughParse()
     {
         var original = GenerationConfig.Parse(
-            """{ "num_beams": 3, "length_penalty": 0.8, "no_repeat_ngram_size": 2, "min_length": 5, "max_length": 50, "max_new_tokens": 30, "early_stopping": "never", "eos_token_id": [2, 5], "pad_token_id": null }""",
+            """{ "num_beams": 3, "length_penalty": 0.8, "no_repeat_ngram_size": 2, "min_length": 5, "max_length": 50, "max_new_tokens": 30, "min_new_tokens": 4, "early_stopping": "never", "decoder_start_token_id": 2, "eos_token_id": [2, 5], "forced_eos_token_id": [2, 5], "pad_token_id": null }""",
             "/m/generation_config.json",
             BartLargeCnn);
 
         var reparsed = GenerationConfig.Parse(original.ToJson(), "/m/generation_config.json", BartLargeCnn);
 
         Assert.Equivalent(original, reparsed, strict: true);
-        Assert.Null(reparsed.PadTokenId);
+        Assert.Equal(2, reparsed.PadTokenId);   // HF: pad falls back to the first EOS id
     }
 }

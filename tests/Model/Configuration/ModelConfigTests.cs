@@ -106,7 +106,7 @@ public sealed class ModelConfigTests
     }
 
     [Fact]
-    public void PegasusDefaultsToStaticPositionsPreNormAndScaledEmbeddingsWithoutEmbeddingLayerNorm()
+    public void PegasusIsStaticPositionsPreNormWithoutEmbeddingLayerNormAndDefaultsToUnscaledEmbeddings()
     {
         var config = ModelConfig.Parse(MinimalJson("pegasus"), Path);
 
@@ -115,8 +115,8 @@ public sealed class ModelConfigTests
         Assert.False(config.HasLayerNormEmbedding);
         Assert.True(config.NormalizeBefore);
         Assert.True(config.AddFinalLayerNorm);
-        Assert.True(config.ScaleEmbedding);
-        Assert.Equal(Math.Sqrt(16), config.EmbeddingScale);
+        Assert.False(config.ScaleEmbedding);   // PegasusConfig's default; pegasus checkpoints write "scale_embedding": true
+        Assert.Equal(1.0, config.EmbeddingScale);
         Assert.Equal(0, config.PadTokenId);
         Assert.Equal(1, config.EosTokenId);
         Assert.Equal(0, config.DecoderStartTokenId);
@@ -124,7 +124,7 @@ public sealed class ModelConfigTests
     }
 
     [Fact]
-    public void MBartDefaultsToLearnedPositionsPreNormScaledEmbeddingsAndEmbeddingLayerNorm()
+    public void MBartIsLearnedPositionsPreNormWithEmbeddingLayerNormAndDefaultsToUnscaledEmbeddings()
     {
         var config = ModelConfig.Parse(MinimalJson("mbart"), Path);
 
@@ -133,7 +133,7 @@ public sealed class ModelConfigTests
         Assert.True(config.HasLayerNormEmbedding);
         Assert.True(config.NormalizeBefore);
         Assert.True(config.AddFinalLayerNorm);
-        Assert.True(config.ScaleEmbedding);
+        Assert.False(config.ScaleEmbedding);   // MBartConfig's default
     }
 
     [Fact]
@@ -148,21 +148,21 @@ public sealed class ModelConfigTests
     [Fact]
     public void ExplicitFieldsOverrideFamilyDefaults()
     {
-        var config = ModelConfig.Parse(MinimalJson("pegasus", """, "scale_embedding": false, "activation_function": "relu" """), Path);
+        var config = ModelConfig.Parse(MinimalJson("pegasus", """, "scale_embedding": true, "activation_function": "relu" """), Path);
 
-        Assert.False(config.ScaleEmbedding);
+        Assert.True(config.ScaleEmbedding);
         Assert.Equal(ActivationFunction.Relu, config.ActivationFunction);
     }
 
     [Fact]
     public void UnknownModelTypeIsRejectedListingTheSupportedOnes()
     {
-        var error = Assert.Throws<CheckpointException>(() => ModelConfig.Parse(MinimalJson("t5"), Path));
+        var error = Assert.Throws<CheckpointException>(() => ModelConfig.Parse(MinimalJson("xlnet"), Path));
 
         Assert.Equal(Path, error.FilePath);
         Assert.Equal("model_type", error.Field);
-        Assert.Contains("'t5'", error.Message);
-        Assert.Contains("bart, mbart, pegasus", error.Message);
+        Assert.Contains("'xlnet'", error.Message);
+        Assert.Contains("bart, mbart, pegasus, t5, mt5", error.Message);
     }
 
     [Fact]
@@ -294,4 +294,19 @@ public sealed class ModelConfigTests
           {{extra}}
         }
         """;
+
+    [Theory]
+    [InlineData("bart", """, "normalize_before": true, "add_final_layer_norm": true, "static_position_embeddings": true """)]
+    [InlineData("pegasus", """, "normalize_before": false, "add_final_layer_norm": false, "static_position_embeddings": false """)]
+    [InlineData("mbart", """, "normalize_before": false, "add_final_layer_norm": false, "static_position_embeddings": true """)]
+    public void KeysHuggingFacesModelClassesIgnoreDoNotSwitchTheArchitecture(string modelType, string ignoredKeys)
+    {
+        var plain = ModelConfig.Parse(MinimalJson(modelType), Path);
+        var withKeys = ModelConfig.Parse(MinimalJson(modelType, ignoredKeys), Path);
+
+        Assert.Equal(plain, withKeys);
+        Assert.Equal(modelType != "bart", withKeys.NormalizeBefore);
+        Assert.Equal(modelType != "bart", withKeys.AddFinalLayerNorm);
+        Assert.Equal(modelType == "pegasus", withKeys.StaticPositionEmbeddings);
+    }
 }

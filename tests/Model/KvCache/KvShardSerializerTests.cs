@@ -39,7 +39,7 @@ public sealed class KvShardSerializerTests
         using var scope = NewDisposeScope();
         using var shard = Shard(KvDType.F16);
         Assert.Equal(2L * 2 * 4 * 42 * 8 * 2, shard.PayloadBytes);
-        Assert.Equal(48L * 1024 * 1024, KvShard.BytesPerToken(decoderLayers: 12, dModel: 1024, KvDType.F16) * 1024);
+        Assert.Equal(48L * 1024 * 1024, KvShard.BytesPerToken(decoderLayers: 12, kvWidth: 1024, KvDType.F16) * 1024);
     }
 
     [Fact]

@@ -27,7 +27,9 @@ internal static class GenerationStream
             await foreach (var ids in run.Decided.ReadAllAsync(CancellationToken.None))
             {
                 statistics.TokenDecided();
-                if (tokens.Accept(ids) is { } delta) await publish(delta);
+                if (tokens.Accept(ids) is not { } delta) continue;
+                await publish(delta);
+                statistics.Published(delta.TokenIds.Count);
             }
             var result = await run.Result;
             if (tokens.Flush() is { } tail) await publish(tail);

@@ -13,7 +13,7 @@ namespace Summarizer.Grains.Summaries.Generation;
 /// <param name="decoder">A fresh streaming detokenizer of the job's model.</param>
 /// <param name="published">Token ids the job's log already holds.</param>
 /// <param name="tailPublished">Whether the log already holds the final, token-less delta of held-back text.</param>
-internal sealed class TokenStream(StreamingDecoder decoder, IReadOnlyList<int> published, bool tailPublished)
+internal sealed class TokenStream(ITokenStreamDecoder decoder, IReadOnlyList<int> published, bool tailPublished)
 {
     private int _position;
 
@@ -32,7 +32,7 @@ internal sealed class TokenStream(StreamingDecoder decoder, IReadOnlyList<int> p
             var piece = decoder.Append(id);
             if (position < published.Count)
             {
-                if (published[position] != id) throw new JobFailedException("Regenerated tokens differ from those already published; the model or its shards changed.");
+                if (published[position] != id) throw new JobFailedException(Telemetry.JobFailureReason.Regeneration, "Regenerated tokens differ from those already published; the model or its shards changed.");
                 continue;
             }
             fresh.Add(id);
