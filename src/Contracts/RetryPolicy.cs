@@ -29,8 +29,26 @@ public static class RetryPolicy
     /// </summary>
     public static bool IsStorageOutage(Exception e) => !IsCredentialFailure(e) && Any(e, x => x is StorageUnavailableException { Transient: true }
         || TypeName(x) is "StackExchange.Redis.RedisConnectionException" or "StackExchange.Redis.RedisTimeoutException"
-        || (TypeName(x) == "Orleans.Persistence.Redis.RedisStorageException" && x.Message.Contains("StackExchange.Redis.Redis", StringComparison.Ordinal)
-            && (x.Message.Contains("ConnectionException", StringComparison.Ordinal) || x.Message.Contains("TimeoutException", StringComparison.Ordinal))));
+        || (TypeName(x) == "StackExchange.Redis.RedisServerException" && PassingRedisError(x.Message) is not null)
+        || (TypeName(x) == "Orleans.Persistence.Redis.RedisStorageException" && (x.Message.Contains("StackExchange.Redis.RedisConnectionException", StringComparison.Ordinal)
+            || x.Message.Contains("StackExchange.Redis.RedisTimeoutException", StringComparison.Ordinal) || PassingRedisError(x.Message) is not null)));
+
+    /// <summary>
+    /// The code of a Redis error in <paramref name="message"/> that says "not now" rather than "never": still loading its
+    /// data after a restart, busy, a replica promoting, or a transaction discarded because of one of those (EXECABORT);
+    /// null when there is none. Orleans' Redis grain storage keeps only the message of such an error, so it is read there.
+    /// </summary>
+    public static string? PassingRedisError(string message)
+    {
+        foreach (var code in PassingRedisErrors)
+        {
+            if (message.StartsWith(code + " ", StringComparison.Ordinal) || message.Contains("RedisServerException: " + code, StringComparison.Ordinal))
+                return code;
+        }
+        return null;
+    }
+
+    private static readonly string[] PassingRedisErrors = ["LOADING", "BUSY", "TRYAGAIN", "MASTERDOWN", "READONLY", "EXECABORT"];
 
     /// <summary>Whether a store refused the service's credentials (wrong or missing password or user).</summary>
     public static bool IsCredentialFailure(Exception e) => Any(e, x => x.Message.Contains("AuthenticationFailure", StringComparison.Ordinal)

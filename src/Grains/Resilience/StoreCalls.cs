@@ -20,7 +20,7 @@ public static class StoreCalls
     {
         try
         {
-            return await RetryPolicy.CallAsync(operation, cancellationToken, logger, store, outageLimit, alsoTransient: IsPassing);
+            return await RetryPolicy.CallAsync(operation, cancellationToken, logger, store, outageLimit);
         }
         catch (Exception e) when (e is not (OperationCanceledException or StorageUnavailableException) && IsStoreFailure(e))
         {
@@ -79,16 +79,11 @@ public static class StoreCalls
         if (Find<RedisTimeoutException>(e) is not null || Find<TimeoutException>(e) is not null)
             return new($"The {store} (Redis) did not answer in time.", transient: true, e);
         if (Find<RedisServerException>(e) is { } server)
-            return new($"The {store} (Redis) refused the operation ({ErrorCode(server.Message)}).", IsPassing(server), e);
+            return new($"The {store} (Redis) refused the operation ({ErrorCode(server.Message)}).", RetryPolicy.PassingRedisError(server.Message) is not null, e);
+        if (RetryPolicy.PassingRedisError(e.Message) is { } passing)
+            return new($"The {store} (Redis) refused the operation ({passing}).", transient: true, e);
         return new($"The {store} (Redis) is unavailable.", transient: true, e);
     }
-
-    /// <summary>
-    /// Redis answers that say "not now" rather than "never": still loading its data after a restart, busy, a replica
-    /// promoting, or a transaction discarded because one of its commands met one of those (EXECABORT).
-    /// </summary>
-    private static bool IsPassing(Exception e) =>
-        Find<RedisServerException>(e) is { } server && ErrorCode(server.Message) is "LOADING" or "BUSY" or "TRYAGAIN" or "MASTERDOWN" or "READONLY" or "EXECABORT";
 
     // Redis errors begin with an upper-case code (OOM, READONLY, ...); the rest may name keys.
     private static string ErrorCode(string message)
