@@ -60,7 +60,7 @@ public sealed class SummarizerClient
             var watch = job.WatchAsync(afterSequence).WithCancellation(cancellationToken).GetAsyncEnumerator();
             try
             {
-                while (await NextAsync(watch))
+                while (await NextAsync(watch, cancellationToken))
                 {
                     var e = watch.Current;
                     any = true;
@@ -88,11 +88,13 @@ public sealed class SummarizerClient
 
     // The grain that served the watch moved, was deactivated or lost its silo between two reads: treated as the end of
     // that watch, after which the caller resubscribes from its last sequence.
-    private static async ValueTask<bool> NextAsync(ConfiguredCancelableAsyncEnumerable<SummaryEvent>.Enumerator watch)
+    private static async ValueTask<bool> NextAsync(ConfiguredCancelableAsyncEnumerable<SummaryEvent>.Enumerator watch, CancellationToken cancellationToken)
     {
         try { return await watch.MoveNextAsync(); }
         catch (EnumerationAbortedException) { return false; }
         catch (Exception e) when (RetryPolicy.IsSiloLoss(e)) { return false; }
+        // Orleans expired the call (its target's silo was being declared dead); the caller did not cancel.
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested) { return false; }
     }
 
     /// <summary>The job's snapshot, or null for an unknown job id.</summary>

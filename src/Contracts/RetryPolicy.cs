@@ -106,7 +106,7 @@ public static class RetryPolicy
                 outageSince = null;
                 attempt = 0;
             }
-            catch (Exception e) when ((IsTransient(e, storageOutages) || (alsoTransient?.Invoke(e) ?? false)) && !cancellationToken.IsCancellationRequested
+            catch (Exception e) when ((IsTransient(e, storageOutages) || (alsoTransient?.Invoke(e) ?? false) || IsForeignCancellation(e)) && !cancellationToken.IsCancellationRequested
                 && DateTime.UtcNow - (outageSince ??= DateTime.UtcNow) < outageLimit)
             {
                 logger?.LogInformation("{Call} failed ({Reason}); retrying (attempt {Attempt}).", what ?? "A grain call", Describe(e), attempt);
@@ -114,6 +114,10 @@ public static class RetryPolicy
             }
         }
     }
+
+    // A cancellation the caller did not ask for: Orleans expiring a message it could not place or deliver in time (its
+    // target's silo was being declared dead), or the callee's own work cancelled as its activation went away.
+    private static bool IsForeignCancellation(Exception e) => e is OperationCanceledException;
 
     /// <summary>A short, safe description of a transient failure: its type name, never its message (which may name addresses or keys).</summary>
     public static string Describe(Exception e) => TypeName(e.GetBaseException()) is { } name ? name[(name.LastIndexOf('.') + 1)..] : "unknown";
