@@ -219,6 +219,7 @@ public sealed class SummaryGrain : Grain, ISummaryGrain, IGrainMigrationParticip
         for (int attempt = 1; await RunOnceAsync(resumed) && attempt < 5; attempt++)
         {
             await _events.ReloadAsync();
+            _slots.TakeSilo();
             resumed = true;
         }
     }
