@@ -274,7 +274,7 @@ public sealed class SummaryGrain : Grain, ISummaryGrain, IGrainMigrationParticip
                 // The document grain's silo already holds every freshly encoded shard in memory: decode there.
                 if (encoded.Silo is { } documentSilo && await MoveAsync(new Dictionary<SiloAddress, int> { [documentSilo] = manifest.ShardCount }, statistics)) return false;
                 memory = await DecoderMemory.LocalAsync(_acquisition, manifest, model, options, cancel);
-                statistics.Placed(manifest, mode, 1, encoded.Silo == Here ? 1 : 0, memory.RepairRuns);
+                statistics.Placed(manifest, mode, shardSilos: 0, encoded.Silo == Here ? 1 : 0, memory.RepairRuns);
             }
             statistics.DecodeStarted();
             await SetJobAsync(Job with { Status = SummaryStatus.Decoding, Statistics = statistics.Current });
