@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Summarizer.Bench;
 
-// Usage: --suite all|crossattn,encode-once,decode,encoder,memory,distributed,redis,realdocs,load,lse-merge [--quick [--full SUITES]] --out DIR
+// Usage: --suite all|crossattn,encode-once,decode,encoder,memory,distributed,redis,realdocs,load,job-writes,lse-merge [--quick [--full SUITES]] --out DIR
 //        [--load-clients N --load-seconds S --load-grain-storage memory|redis --load-env K=V,...] [--dist-model tiny|bart-base]
 //        [--threads N] [--dist-model bart-base|tiny]
 //        --report DIR [--docs docs/benchmarks.md] [--images docs/bench] [--readme README.md]
@@ -24,7 +24,7 @@ if (Arg("--threads") is { } threads) TorchSharp.torch.set_num_threads(int.Parse(
 var outDir = Arg("--out") ?? "bench-results";
 Directory.CreateDirectory(outDir);
 Plots.Directory = outDir;
-string[] all = ["crossattn", "encode-once", "decode", "encoder", "memory", "distributed", "redis", "realdocs", "load", "lse-merge"];
+string[] all = ["crossattn", "encode-once", "decode", "encoder", "memory", "distributed", "redis", "realdocs", "load", "job-writes", "lse-merge"];
 var suiteArg = Arg("--suite") ?? "all";
 var suites = suiteArg == "all" ? all : suiteArg.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 foreach (var s in suites)
@@ -84,6 +84,13 @@ if (suites.Contains("load"))
     var siloEnvironment = (Arg("--load-env") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(kv => kv.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv[1]);
     await LoadSuite.RunAsync(results, outDir, clients, seconds, budgetBytes: 16L << 20, grainStorage: storage, siloEnvironment);
     Console.WriteLine($"[load] {sw.Elapsed.TotalSeconds:F0} s");
+    save();
+}
+if (suites.Contains("job-writes"))
+{
+    var sw = Stopwatch.StartNew();
+    await JobWritesSuite.RunAsync(results);
+    Console.WriteLine($"[job-writes] {sw.Elapsed.TotalSeconds:F0} s");
     save();
 }
 if (suites.Contains("lse-merge"))

@@ -4,10 +4,10 @@ using System.Text;
 namespace Summarizer.Contracts;
 
 /// <summary>
-/// Document identity: tenant + SHA-256 of the normalized text + model fingerprint. Normalization (Unicode NFC in the
-/// stream-safe form, CRLF/CR to LF, surrounding whitespace trimmed) makes the same document submitted from different
-/// systems one document, encoded once; it is a pure function of the text, linear in its length, and its own fixed
-/// point (normalizing a normalized text changes nothing).
+/// What a document's identity (<see cref="DocumentKey"/>) is computed from: the normalized text and its SHA-256.
+/// Normalization (Unicode NFC in the stream-safe form, CRLF/CR to LF, surrounding whitespace trimmed) makes the same
+/// document submitted from different systems one document, encoded once; it is a pure function of the text, linear in
+/// its length, and its own fixed point (normalizing a normalized text changes nothing).
 /// </summary>
 public static class DocumentKeys
 {
@@ -24,7 +24,4 @@ public static class DocumentKeys
     /// <summary>Hex SHA-256 of the normalized text.</summary>
     public static string ContentHash(string normalizedText) =>
         Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(normalizedText))).ToLowerInvariant();
-
-    /// <summary>The document grain key.</summary>
-    public static string For(string tenant, string contentHash, string modelFingerprint) => $"{tenant}/{contentHash}/{modelFingerprint}";
 }

@@ -26,7 +26,7 @@ public static class SummaryEndpoints
         // A field given twice is ambiguous, and a number sent as a string ("NaN", "4") is a client bug: both refused.
         AllowDuplicateProperties = false,
         NumberHandling = JsonNumberHandling.Strict,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+        Converters = { new Json.NamedEnumConverter() },
     };
 
     /// <summary>Maps the endpoints.</summary>

@@ -14,7 +14,7 @@ public sealed class SiloDiagnosticsGrain(ShardRepository shards, SiloJobSlots jo
     : Grain, ISiloDiagnosticsGrain
 {
     /// <summary>The key of the diagnostics grain of <paramref name="silo"/>.</summary>
-    public static string KeyOf(SiloAddress silo) => silo.ToParsableString();
+    public static string KeyOf(SiloAddress silo) => SiloKeyedPlacement.KeyOf(silo);
 
     /// <inheritdoc />
     public Task<SiloDiagnostics> GetAsync()
@@ -32,8 +32,8 @@ public sealed class SiloDiagnosticsGrain(ShardRepository shards, SiloJobSlots jo
             DurableHits = shards.DurableHits,
             RunningJobs = jobs.Count,
             InferenceQueue = inference.Pending,
-            ShardCalls = shardAttention.Calls,
-            ShardPasses = shardAttention.Computations,
+            ShardCalls = shardAttention.Batching.Requests,
+            ShardPasses = shardAttention.Batching.Passes,
             ManagedBytes = GC.GetTotalMemory(false),
             ProcessBytes = process.WorkingSet64,
             ManagedCommittedBytes = GC.GetGCMemoryInfo().TotalCommittedBytes,

@@ -27,12 +27,23 @@ public sealed class InferenceWorker : IDisposable
     /// <summary>Work items queued or running.</summary>
     public int Pending => Volatile.Read(ref _pending);
 
-    /// <summary>Runs <paramref name="work"/> on an inference thread and completes with its result.</summary>
+    /// <summary>
+    /// Runs <paramref name="work"/> on an inference thread and completes with its result. Cancelled while still queued,
+    /// it completes at once and never runs; once running, it completes only when the work has stopped (so what the work
+    /// reads stays valid until then).
+    /// </summary>
     public Task<T> RunAsync<T>(Func<CancellationToken, T> work, CancellationToken cancellationToken = default)
     {
         var completion = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        int state = Queued;
+        var whileQueued = cancellationToken.Register(() =>
+        {
+            if (Interlocked.CompareExchange(ref state, Dropped, Queued) == Queued) completion.TrySetCanceled(cancellationToken);
+        });
         var item = new WorkItem(() =>
         {
+            whileQueued.Dispose();
+            if (Interlocked.CompareExchange(ref state, Running, Queued) != Queued) return;
             if (cancellationToken.IsCancellationRequested)
             {
                 completion.TrySetCanceled(cancellationToken);
@@ -46,10 +57,13 @@ public sealed class InferenceWorker : IDisposable
         if (!_queue.Writer.TryWrite(item))
         {
             Interlocked.Decrement(ref _pending);
+            whileQueued.Dispose();
             completion.TrySetException(new ObjectDisposedException(nameof(InferenceWorker)));
         }
         return completion.Task;
     }
+
+    private const int Queued = 0, Running = 1, Dropped = 2;
 
     private void Loop()
     {
