@@ -51,4 +51,16 @@ public sealed record SiloDiagnostics
 
     /// <summary>Resident memory of the silo process, bytes.</summary>
     [Id(11)] public long ProcessBytes { get; init; }
+
+    /// <summary>Memory the .NET GC has committed (its heap plus the room it keeps), bytes.</summary>
+    [Id(12)] public long ManagedCommittedBytes { get; init; }
+
+    /// <summary>C heap bytes in use (libtorch's CPU tensors among them); null where the C library does not say.</summary>
+    [Id(13)] public long? NativeInUseBytes { get; init; }
+
+    /// <summary>C heap bytes freed but still held by malloc, not yet given back to the system; null where unknown.</summary>
+    [Id(14)] public long? NativeFreeBytes { get; init; }
+
+    /// <summary>Times the silo gave the C heap's free pages back to the system (see <c>Summarizer:NativeTrimSeconds</c>).</summary>
+    [Id(15)] public long NativeTrims { get; init; }
 }

@@ -28,8 +28,11 @@ public sealed record SummaryStatistics
     /// <summary>Time spent decoding.</summary>
     [Id(7)] public double DecodeMs { get; init; }
 
-    /// <summary>How cross-attention ran: <c>local</c> (shards pulled into the decoder's silo) or <c>distributed</c> (scatter-gather to shard grains).</summary>
-    [Id(8)] public string DecodeMode { get; init; } = "local";
+    /// <summary>
+    /// How cross-attention ran: <c>local</c> (shards pulled into the decoder's silo) or <c>distributed</c> (scatter-gather
+    /// to shard grains); <c>auto</c> until the job has chosen.
+    /// </summary>
+    [Id(8)] public DecodeMode DecodeMode { get; init; }
 
     /// <summary>Shard-grain calls per generated token (0 in local mode).</summary>
     [Id(9)] public double RoundTripsPerToken { get; init; }

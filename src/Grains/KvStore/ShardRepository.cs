@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Summarizer.Grains.Inference;
+using Summarizer.Grains.Resilience;
 using Summarizer.Model.KvCache;
 
 namespace Summarizer.Grains.KvStore;
@@ -7,7 +8,8 @@ namespace Summarizer.Grains.KvStore;
 /// <summary>
 /// Where grains put and find shards: the silo's memory cache in front of the optional durable blob store (Redis).
 /// Stored shards go to both; a shard missing from memory is fetched from the blob store and cached; a shard in
-/// neither is reported missing so the document grain re-encodes it. Deserialization runs on an inference thread.
+/// neither is reported missing so the document grain re-encodes it. Deserialization runs on an inference thread. The
+/// durable store's outages are waited out (<see cref="StoreCalls"/>) for up to the silo's outage limit.
 /// </summary>
 public sealed class ShardRepository
 {
@@ -16,16 +18,20 @@ public sealed class ShardRepository
     private readonly InferenceWorker _worker;
     private readonly ModelHost _models;
     private readonly ILogger<ShardRepository> _logger;
+    private readonly TimeSpan _outageLimit;
     private readonly Telemetry.SummarizerMetrics? _metrics;
     private long _durableHits, _durableMisses;
 
+    private const string Store = "K/V store";
+
     /// <summary>
-    /// Creates the repository; <paramref name="durable"/> is null when only memory is configured, and
-    /// <paramref name="metrics"/> (the silo's) counts and times the fetches from it.
+    /// Creates the repository; <paramref name="durable"/> is null when only memory is configured; its outages are waited
+    /// out for <paramref name="outageLimit"/>, and <paramref name="metrics"/> (the silo's) counts and times the fetches from it.
     /// </summary>
-    public ShardRepository(MemoryShardCache memory, IShardBlobStore? durable, InferenceWorker worker, ModelHost models, ILogger<ShardRepository> logger,
+    public ShardRepository(MemoryShardCache memory, IShardBlobStore? durable, InferenceWorker worker, ModelHost models, TimeSpan outageLimit, ILogger<ShardRepository> logger,
         Telemetry.SummarizerMetrics? metrics = null)
     {
+        _outageLimit = outageLimit;
         _metrics = metrics;
         _models = models;
         _memory = memory;
@@ -57,7 +63,7 @@ public sealed class ShardRepository
             {
                 var blobs = await _worker.RunAsync(_ => shards.Select(s =>
                     (s.Key, s.Hidden is null ? KvShardSerializer.Serialize(s.Shard) : KvShardSerializer.Serialize(s.Hidden))).ToList(), cancellationToken);
-                await _durable.PutAsync(blobs, cancellationToken);
+                await StoreCalls.RunAsync(Store, () => _durable.PutAsync(blobs, cancellationToken), _outageLimit, _logger, cancellationToken);
                 sizes = blobs.Select(b => (long)b.Item2.Length).ToArray();
             }
         }
@@ -102,7 +108,7 @@ public sealed class ShardRepository
             {
                 var keys = absent.Select(i => ShardKey.For(documentKey, i)).ToArray();
                 var fetch = _metrics?.StartShardFetch(Telemetry.ShardSource.Redis);
-                var blobs = await _durable.GetAsync(keys, cancellationToken);
+                var blobs = await StoreCalls.RunAsync(Store, () => _durable.GetAsync(keys, cancellationToken), _outageLimit, _logger, cancellationToken);
                 fetch?.Done(keys.Length, blobs.Count(b => b is not null));
                 var found = new List<(ShardKey Key, byte[] Blob)>();
                 for (int j = 0; j < keys.Length; j++)

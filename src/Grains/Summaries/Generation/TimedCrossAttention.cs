@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Summarizer.Model.Attention;
 using TorchSharp;
 
-namespace Summarizer.Grains.Distributed;
+namespace Summarizer.Grains.Summaries.Generation;
 
 /// <summary>Measures the time a decoder spends in cross-attention, whichever memory serves it.</summary>
 public sealed class TimedCrossAttention(ICrossAttentionMemory inner) : ICrossAttentionMemory
