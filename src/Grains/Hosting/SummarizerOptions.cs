@@ -54,9 +54,6 @@ public sealed class SummarizerOptions
     /// </summary>
     public int MaxShardsPerDocument { get; set; } = 4096;
 
-    /// <summary>Dedicated inference threads per silo.</summary>
-    public int InferenceThreads { get; set; } = 1;
-
     /// <summary>
     /// Rows one batched decoder step of the silo's <see cref="Inference.InferenceScheduler"/> may hold (a greedy job is
     /// one row, a beam-search job one per beam). Jobs beyond it wait, in arrival order, for rows to free up.

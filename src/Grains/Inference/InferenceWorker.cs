@@ -5,11 +5,12 @@ using Summarizer.Model.Scheduling;
 namespace Summarizer.Grains.Inference;
 
 /// <summary>
-/// The silo's inference threads: every encoder and decoder run goes through this queue and executes on dedicated
-/// threads, never on the Orleans scheduler, so a long forward pass cannot stall grain turns (or heartbeats), and
-/// TorchSharp's thread-local state (no_grad, dispose scopes) stays on one thread per work item.
+/// A pool of dedicated threads running queued tensor work, never on the Orleans scheduler, so a long forward pass
+/// cannot stall grain turns (or heartbeats), and TorchSharp's thread-local state (no_grad, dispose scopes) stays on one
+/// thread per work item. It serves the shard grains' attention (<see cref="ShardAttentionWorker"/>); the silo's encoder
+/// and decoder runs go through its <see cref="InferenceScheduler"/>.
 /// </summary>
-public sealed class InferenceWorker : IDisposable
+public sealed class InferenceWorker : IInferenceQueue, IDisposable
 {
     private readonly Channel<WorkCompletion> _queue = Channel.CreateUnbounded<WorkCompletion>(new UnboundedChannelOptions { SingleWriter = false });
     private readonly Thread[] _threads;
