@@ -13,7 +13,8 @@
 # Settings (environment): CLUSTER_DIR (default .cluster), SILOS (3), REDIS_PORT (16390), HTTP_BASE (18080: silo i
 # serves 18080+i), SILO_BASE (21110), GATEWAY_BASE (31000), MODEL_DIR (default: a tiny random checkpoint in
 # CLUSTER_DIR/model), SERVICE_ID (summarizer-local), CONFIGURATION (Release), SHARD_LENGTH (256), RESPONSE_TIMEOUT
-# (00:00:15: Orleans' grain-call timeout; a job fails if encoding its document takes longer, so slow models need more).
+# (00:00:15: Orleans' grain-call timeout; long calls such as encoding are followed past it, and calls to a dead silo are
+# retried). Redis runs with appendfsync always, so an acknowledged job event survives a Redis restart.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 dir=${CLUSTER_DIR:-$root/.cluster}
@@ -108,5 +109,5 @@ case "${1:-}" in
     done
     echo "cluster down"
     ;;
-  *) sed -n '2,18p' "$0"; exit 2 ;;
+  *) sed -n '2,17p' "$0"; exit 2 ;;
 esac

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using Summarizer.Bench;
 
-// Usage: --suite all|crossattn,encode-once,decode,attribution,encoder,memory,distributed,redis,realdocs,load,lse-merge [--quick [--full SUITES]] --out DIR
-//        [--load-clients N --load-seconds S] [--dist-model tiny|bart-base]
+// Usage: --suite all|crossattn,encode-once,decode,attribution,encoder,memory,distributed,redis,realdocs,load,job-writes,lse-merge [--quick [--full SUITES]] --out DIR
+//        [--load-clients N --load-seconds S --load-grain-storage memory|redis --load-env K=V,...] [--dist-model tiny|bart-base]
 //        [--threads N] [--dist-model bart-base|tiny]
 //        --report DIR [--docs docs/benchmarks.md] [--images docs/bench] [--readme README.md]
 string? Arg(string name) => Array.IndexOf(args, name) is int i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
@@ -24,7 +24,7 @@ if (Arg("--threads") is { } threads) TorchSharp.torch.set_num_threads(int.Parse(
 var outDir = Arg("--out") ?? "bench-results";
 Directory.CreateDirectory(outDir);
 Plots.Directory = outDir;
-string[] all = ["crossattn", "encode-once", "decode", "encoder", "memory", "distributed", "redis", "realdocs", "load", "lse-merge", "attribution"];
+string[] all = ["crossattn", "encode-once", "decode", "encoder", "memory", "distributed", "redis", "realdocs", "load", "job-writes", "lse-merge", "attribution"];
 var suiteArg = Arg("--suite") ?? "all";
 var suites = suiteArg == "all" ? all : suiteArg.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 foreach (var s in suites)
@@ -85,8 +85,19 @@ if (suites.Contains("load"))
     int clients = Arg("--load-clients") is { } c ? int.Parse(c, System.Globalization.CultureInfo.InvariantCulture) : quick ? 4 : 16;
     int seconds = Arg("--load-seconds") is { } d ? int.Parse(d, System.Globalization.CultureInfo.InvariantCulture) : quick ? 60 : 600;
     var sw = Stopwatch.StartNew();
-    await LoadSuite.RunAsync(results, outDir, clients, seconds, budgetBytes: 16L << 20);
+    // Job and document state in memory (the default, no external service) or in a Redis server started here.
+    var storage = Arg("--load-grain-storage") ?? "memory";
+    // Extra environment for the silo process (runtime settings to compare, e.g. DOTNET_gcServer=0), comma-separated.
+    var siloEnvironment = (Arg("--load-env") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(kv => kv.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv[1]);
+    await LoadSuite.RunAsync(results, outDir, clients, seconds, budgetBytes: 16L << 20, grainStorage: storage, siloEnvironment);
     Console.WriteLine($"[load] {sw.Elapsed.TotalSeconds:F0} s");
+    save();
+}
+if (suites.Contains("job-writes"))
+{
+    var sw = Stopwatch.StartNew();
+    await JobWritesSuite.RunAsync(results);
+    Console.WriteLine($"[job-writes] {sw.Elapsed.TotalSeconds:F0} s");
     save();
 }
 if (suites.Contains("lse-merge"))

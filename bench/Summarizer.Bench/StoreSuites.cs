@@ -34,7 +34,7 @@ public static class StoreSuites
             {
                 var shards = model.Shards(hidden, rows, dtype);
                 var blobs = shards.Select(KvShardSerializer.Serialize).ToArray();
-                var keys = shards.Select(s => new ShardKey("bench", $"{model.Name}-{dtype}", "bench", s.Index)).ToArray();
+                var keys = shards.Select(s => new ShardKey(new Summarizer.Contracts.DocumentKey("bench", $"{model.Name}-{dtype}", "bench"), s.Index)).ToArray();
                 long bytes = blobs.Sum(b => (long)b.Length);
                 if (memory)
                 {
@@ -50,7 +50,7 @@ public static class StoreSuites
                 if (redis && dtype == KvDType.F16)
                 {
                     int repeats = 5;
-                    var wkeys = keys.Select(k => k with { ContentHash = k.ContentHash + "-w" }).ToArray();
+                    var wkeys = keys.Select(k => k with { Document = k.Document with { ContentHash = k.Document.ContentHash + "-w" } }).ToArray();
                     double writeMs = Timing.MedianMs(repeats, () => store.PutAsync(wkeys.Zip(blobs).ToArray()).GetAwaiter().GetResult());
                     double readMs = Timing.MedianMs(repeats, () => store.GetAsync(wkeys).GetAwaiter().GetResult());
                     var p = new Dictionary<string, object> { ["model"] = model.Name, ["dtype"] = dtype.ToString(), ["blobs"] = blobs.Length, ["blob_bytes"] = blobs[0].Length, ["repeats"] = repeats };
@@ -97,7 +97,7 @@ public static class StoreSuites
                     last = model.Encoder.Encode("doc", ids, windows, KvDType.F16).ToList();
                 }, warmup: 0);
                 var blobs = last!.Select(KvShardSerializer.Serialize).ToArray();
-                var keys = last!.Select(s => new ShardKey("bench", "doc100k-" + model.Name, "bench", s.Index)).ToArray();
+                var keys = last!.Select(s => new ShardKey(new Summarizer.Contracts.DocumentKey("bench", "doc100k-" + model.Name, "bench"), s.Index)).ToArray();
                 foreach (var s in last!) s.Dispose();
                 await store.PutAsync(keys.Zip(blobs).ToArray());
                 double rehydrateMs = Timing.MedianMs(repeats, () =>

@@ -29,7 +29,7 @@ public enum DocumentStatus
 [GenerateSerializer, Immutable, Alias("summarizer.DocumentManifest")]
 public sealed record DocumentManifest
 {
-    /// <summary>The document grain's key: tenant, content hash and model fingerprint.</summary>
+    /// <summary>The document grain's key (<see cref="Contracts.DocumentKey"/>): tenant, content hash and model fingerprint.</summary>
     [Id(0)] public string DocumentKey { get; init; } = "";
 
     /// <summary>Fingerprint of the model the shards came from.</summary>
@@ -50,8 +50,8 @@ public sealed record DocumentManifest
     /// <summary>Shards in document order.</summary>
     [Id(6)] public IReadOnlyList<ShardDescriptor> Shards { get; init; } = [];
 
-    /// <summary>Stored format: "kv" or "hidden".</summary>
-    [Id(7)] public string Format { get; init; } = "kv";
+    /// <summary>Stored format.</summary>
+    [Id(7)] public ShardFormat Format { get; init; }
 
     /// <summary>Why encoding failed, if it did.</summary>
     [Id(8)] public string? Error { get; init; }

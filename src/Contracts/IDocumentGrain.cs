@@ -3,7 +3,7 @@ using Orleans.Concurrency;
 namespace Summarizer.Contracts;
 
 /// <summary>
-/// One grain per document, keyed by <see cref="DocumentKeys.For"/>: tokenizes, shards and encodes the document once,
+/// One grain per document, keyed by its <see cref="DocumentKey"/>: tokenizes, shards and encodes the document once,
 /// stores every shard in the K/V store and persists the manifest. Calls are idempotent: a document already encoded
 /// (or being encoded) is never encoded again.
 /// </summary>

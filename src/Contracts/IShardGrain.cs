@@ -3,7 +3,7 @@ using Orleans.Runtime;
 namespace Summarizer.Contracts;
 
 /// <summary>
-/// One grain per (document, shard), keyed <c>{documentKey}#{index}</c>: holds that shard's K/V in its silo's memory
+/// One grain per (document, shard), keyed by <see cref="DocumentKey.ShardKey"/>: holds that shard's K/V in its silo's memory
 /// and answers partial cross-attention for batches of decoder queries. Only queries and partial results cross the
 /// network, never K/V. Placement spreads a document's shard grains over the silos.
 /// </summary>

@@ -32,8 +32,8 @@ public sealed record SummaryRequestOptions
     [Id(7)] public int? ShardOverlap { get; init; }
 
     /// <summary>
-    /// <c>local</c> (pull the shards into the decoder's silo), <c>distributed</c> (scatter queries to shard grains)
-    /// or null for the service's choice by document size.
+    /// <c>local</c> (pull the shards into the decoder's silo), <c>distributed</c> (scatter queries to shard grains),
+    /// <c>auto</c> (by the document's size), or null for the service's configured mode.
     /// </summary>
-    [Id(8)] public string? DecodeMode { get; init; }
+    [Id(8)] public DecodeMode? DecodeMode { get; init; }
 }

@@ -28,8 +28,11 @@ public sealed record SummaryStatistics
     /// <summary>Time spent decoding.</summary>
     [Id(7)] public double DecodeMs { get; init; }
 
-    /// <summary>How cross-attention ran: <c>local</c> (shards pulled into the decoder's silo) or <c>distributed</c> (scatter-gather to shard grains).</summary>
-    [Id(8)] public string DecodeMode { get; init; } = "local";
+    /// <summary>
+    /// How cross-attention ran: <c>local</c> (shards pulled into the decoder's silo) or <c>distributed</c> (scatter-gather
+    /// to shard grains); <c>auto</c> until the job has chosen.
+    /// </summary>
+    [Id(8)] public DecodeMode DecodeMode { get; init; }
 
     /// <summary>Shard-grain calls per generated token (0 in local mode).</summary>
     [Id(9)] public double RoundTripsPerToken { get; init; }
@@ -45,4 +48,10 @@ public sealed record SummaryStatistics
 
     /// <summary>Share of the document's shards held on the decoder's own silo when decoding started (0–1).</summary>
     [Id(13)] public double LocalShardShare { get; init; }
+
+    /// <summary>
+    /// Decoder passes of the run that produced the summary. A resumed job's published tokens take one pass together
+    /// (its prefix), so after a resume this is below <see cref="Tokens"/>: they were not decoded again.
+    /// </summary>
+    [Id(14)] public int DecoderSteps { get; init; }
 }

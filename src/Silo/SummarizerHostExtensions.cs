@@ -32,7 +32,8 @@ public static class SummarizerHostExtensions
         var shutdown = config.GetValue<int?>("Summarizer:ShutdownTimeoutSeconds") ?? new SummarizerOptions().ShutdownTimeoutSeconds;
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(shutdown));
         builder.Services.AddSummarizerClient();
-        builder.Services.Configure<Security.ApiAccessOptions>(config.GetSection(Security.ApiAccessOptions.Section));
+        builder.Services.AddOptions<Security.ApiAccessOptions>().Bind(config.GetSection(Security.ApiAccessOptions.Section)).ValidateOnStart();
+        builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<Security.ApiAccessOptions>, Security.ApiAccessValidation>();
         builder.Services.AddSingleton<Security.TenantResolver>();
         builder.Services.AddRateLimiter(o =>
         {

@@ -1,7 +1,5 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http.Features;
@@ -10,8 +8,8 @@ using Summarizer.Client;
 using Summarizer.Contracts;
 using Summarizer.Grains.Hosting;
 using Summarizer.Grains.Inference;
-using Summarizer.Grains.Summaries;
 using Summarizer.Silo.OpenApi;
+using Summarizer.Silo.Submissions;
 
 namespace Summarizer.Silo;
 
@@ -25,7 +23,10 @@ public static class SummaryEndpoints
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+        // A field given twice is ambiguous, and a number sent as a string ("NaN", "4") is a client bug: both refused.
+        AllowDuplicateProperties = false,
+        NumberHandling = JsonNumberHandling.Strict,
+        Converters = { new Json.NamedEnumConverter() },
     };
 
     /// <summary>Maps the endpoints.</summary>
@@ -51,66 +52,17 @@ public static class SummaryEndpoints
     /// <summary>The JSON body of a submission.</summary>
     public sealed record SubmitBody(string? Text, SummaryRequestOptions? Options);
 
-    private static async Task<IResult> SubmitAsync(HttpContext http, SummarizerClient client, ModelHost models, IOptions<SummarizerOptions> settings)
+    private static async Task<IResult> SubmitAsync(HttpContext http, SummarizerClient client, ModelHost models,
+        IOptions<SummarizerOptions> settings, ILoggerFactory loggers)
     {
-        var request = http.Request;
-        var mediaType = request.ContentType?.Split(';')[0].Trim().ToLowerInvariant();
-        if (mediaType is not ("application/json" or "text/plain"))
-            return Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", $"Send the document as application/json {{\"text\": ..., \"options\": ...}} or text/plain; got '{request.ContentType ?? "none"}'.");
-
-        byte[] body;
-        try
-        {
-            using var buffer = new MemoryStream();
-            await request.Body.CopyToAsync(buffer, http.RequestAborted);
-            body = buffer.ToArray();
-        }
-        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            var limit = http.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize;
-            // Invariant digits: clients parse the limit out of the detail, whatever the server's culture.
-            return Problem(StatusCodes.Status413PayloadTooLarge, "Document too large",
-                $"The request body exceeds the limit of {limit?.ToString(CultureInfo.InvariantCulture) ?? "?"} bytes (Summarizer:MaxRequestBytes).");
-        }
-
-        string text;
-        try { text = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(body); }
-        catch (DecoderFallbackException) { return Problem(StatusCodes.Status400BadRequest, "Invalid encoding", "The body is not valid UTF-8."); }
-
-        var options = new SummaryRequestOptions();
-        if (mediaType == "application/json")
-        {
-            SubmitBody? parsed;
-            try { parsed = JsonSerializer.Deserialize<SubmitBody>(text, Json); }
-            catch (JsonException e) { return Problem(StatusCodes.Status400BadRequest, "Malformed JSON", e.Message); }
-            text = parsed?.Text ?? "";
-            options = parsed?.Options ?? options;
-        }
-        if (string.IsNullOrWhiteSpace(text)) return Problem(StatusCodes.Status400BadRequest, "Empty document", "The document is empty or whitespace only.");
-        if (text.Contains('\0')) return Problem(StatusCodes.Status400BadRequest, "Binary content", "The document contains NUL bytes; send text.");
-
-        // Validated here as well as in the grain: an exception crossing the Orleans boundary need not keep its
-        // ParamName, and a bad request should not cost a grain activation.
-        try
-        {
-            var mapped = RequestOptionsMapper.ToModel(options);
-            // Limits that depend on the model (e.g. how many tokens its decoder can position) once it is loaded here.
-            if (models.IsLoaded) (await models.GetAsync()).ResolveSettings(mapped);
-        }
-        catch (ArgumentException e) { return InvalidOptions(e); }
-
-        if (await DocumentTokensOverLimitAsync(text, models, settings.Value.MaxDocumentTokens) is { } tokens)
-        {
-            int limit = settings.Value.MaxDocumentTokens;
-            return Results.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Document too long",
-                detail: string.Create(CultureInfo.InvariantCulture, $"The document is {tokens} tokens long; the limit is {limit} tokens (Summarizer:MaxDocumentTokens)."),
-                extensions: new Dictionary<string, object?> { ["limit"] = limit, ["tokens"] = tokens, ["setting"] = "Summarizer:MaxDocumentTokens" });
-        }
+        var (submission, refused) = await SubmissionReader.ReadAsync(http);
+        if (submission is null) return refused ?? Results.Empty;
+        if (await SubmissionLimits.CheckAsync(submission, models, settings.Value) is { } limited) return limited;
 
         string id;
         var tenant = Security.TenantResolver.TenantOf(http);
-        try { id = await client.SubmitAsync(text, options, tenant, http.RequestAborted); }
-        catch (ArgumentException e) { return InvalidOptions(e); }
+        try { id = await client.SubmitAsync(submission.Text, submission.Options, tenant, http.RequestAborted); }
+        catch (ArgumentException e) { return Problems.InvalidOption(SubmissionLimits.OptionName(e), SubmissionLimits.Detail(e)); }
         catch (JobLimitExceededException e)
         {
             // A concurrency bound (the tenant's across the cluster, or this silo's): nothing was recorded.
@@ -121,13 +73,12 @@ public static class SummaryEndpoints
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // The job could not even be recorded (typically grain storage, i.e. Redis, is down): nothing was accepted.
-            // The first line of the error and of its root cause (e.g. Redis refusing the credentials). Neither carries
-            // the Redis password: StackExchange.Redis names endpoints and commands, never the configuration's secrets.
+            // The answer says what kind of failure it was; the exception (grain and storage keys, addresses) is logged
+            // under the request's trace id, which the problem carries.
             http.Response.Headers.RetryAfter = "5";
-            var reason = e.Message.Split('\n')[0];
-            var root = e.GetBaseException();
-            if (!ReferenceEquals(root, e)) reason += " (" + root.Message.Split('\n')[0] + ")";
-            return Problem(StatusCodes.Status503ServiceUnavailable, "Service unavailable", "The job could not be recorded: " + reason);
+            loggers.CreateLogger(typeof(SummaryEndpoints)).LogError(e, "A submission could not be recorded (trace {TraceId}).", http.TraceIdentifier);
+            return Problems.Of(StatusCodes.Status503ServiceUnavailable, "Service unavailable",
+                "The job could not be recorded: " + StorageFailures.Describe(e) + " Nothing was accepted; retry after the number of seconds in Retry-After.");
         }
 
         var links = new JobLinks($"/v1/summaries/{id}", $"/v1/summaries/{id}/events");
@@ -135,27 +86,11 @@ public static class SummaryEndpoints
         return Results.Json(new SubmissionAccepted(id, SummaryStatus.Queued, links), Json, statusCode: StatusCodes.Status202Accepted);
     }
 
-    /// <summary>
-    /// The document's token count if it is over <paramref name="limit"/>, else null. The gateway has the model's
-    /// tokenizer, so a document that is too long is refused here rather than accepted and failed in the grain; it counts
-    /// exactly what the document grain would (the normalized text, no special tokens). A document of no more UTF-8
-    /// bytes than the limit cannot exceed it (each byte-level BPE token covers at least one byte) and is not tokenized.
-    /// Without a loaded model nothing is decided here: the job fails with the model's reason.
-    /// </summary>
-    private static async Task<int?> DocumentTokensOverLimitAsync(string text, ModelHost models, int limit)
-    {
-        var normalized = DocumentKeys.Normalize(text);
-        if (Encoding.UTF8.GetByteCount(normalized) <= limit) return null;
-        Summarizer.Model.Pipeline.SummarizationModel model;
-        try { model = await models.GetAsync(); }
-        catch (Exception e) when (e is not OperationCanceledException) { return null; }
-        int tokens = model.TokenizeContent(normalized).Count;
-        return tokens > limit ? tokens : null;
-    }
-
     /// <summary>The job if it exists and belongs to the caller's tenant; another tenant's job is as unknown as a missing one.</summary>
     private static async Task<SummaryJob?> OwnJobAsync(string id, HttpContext http, SummarizerClient client)
     {
+        // Anything that is not a job id is unknown without waking a grain for it.
+        if (!JobIds.IsValid(id)) return null;
         var job = await client.GetAsync(id);
         return job is not null && job.Tenant == Security.TenantResolver.TenantOf(http) ? job : null;
     }
@@ -179,7 +114,12 @@ public static class SummaryEndpoints
             await NotFound(id).ExecuteAsync(http);
             return;
         }
-        long after = long.TryParse(http.Request.Headers["Last-Event-ID"].FirstOrDefault(), out var last) ? last : 0;
+        if (!TryReadLastEventId(http.Request, out long after))
+        {
+            await Problems.Of(StatusCodes.Status400BadRequest, "Invalid Last-Event-ID",
+                "Last-Event-ID must be the id of an event of this stream: a whole number from 0 (one header, digits only).", "Last-Event-ID").ExecuteAsync(http);
+            return;
+        }
         http.Response.ContentType = "text/event-stream";
         http.Response.Headers.CacheControl = "no-cache";
         http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
@@ -205,22 +145,22 @@ public static class SummaryEndpoints
         }
     }
 
-    private static IResult InvalidOptions(ArgumentException e) =>
-        Problem(StatusCodes.Status400BadRequest, "Invalid options", e.Message, OptionName(e));
-
     /// <summary>
-    /// The option an <see cref="ArgumentException"/> is about: its ParamName, else the "(Parameter 'x')" suffix its
-    /// message carries, which survives serialization across the Orleans boundary when ParamName may not.
+    /// The sequence to resume after: 0 without the header, else the header's value, which must be one non-negative
+    /// whole number in plain digits (what this server sends as <c>id:</c>).
     /// </summary>
-    private static string? OptionName(ArgumentException e)
+    private static bool TryReadLastEventId(HttpRequest request, out long after)
     {
-        if (!string.IsNullOrEmpty(e.ParamName)) return e.ParamName;
-        var match = Regex.Match(e.Message, @"\(Parameter '([^']+)'\)");
-        return match.Success ? match.Groups[1].Value : null;
+        after = 0;
+        var values = request.Headers["Last-Event-ID"];
+        if (values.Count == 0) return true;
+        var value = values.Count == 1 ? values[0] : null;
+        return value is { Length: > 0 and <= 19 } && value.All(char.IsAsciiDigit)
+            && long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out after);
     }
 
     private static IResult NotFound(string id) =>
-        Problem(StatusCodes.Status404NotFound, "Unknown job", $"No summary job '{id}'.");
+        Problems.Of(StatusCodes.Status404NotFound, "Unknown job", JobIds.IsValid(id) ? $"No summary job '{id}'." : "No such summary job.");
 
     /// <summary>
     /// Every active silo's figures, for admin tenants only. Anyone else gets the same 404 as an unknown route, so the
@@ -234,8 +174,4 @@ public static class SummaryEndpoints
             grains.GetGrain<ISiloDiagnosticsGrain>(Grains.Diagnostics.SiloDiagnosticsGrain.KeyOf(silo)).GetAsync()));
         return Results.Json(new DiagnosticsReport(silos.OrderBy(s => s.Silo, StringComparer.Ordinal).ToArray()), Json);
     }
-
-    private static IResult Problem(int status, string title, string detail, string? parameter = null) =>
-        Results.Problem(detail: detail, statusCode: status, title: title,
-            extensions: parameter is null ? null : new Dictionary<string, object?> { ["option"] = parameter });
 }

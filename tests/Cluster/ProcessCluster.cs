@@ -24,6 +24,9 @@ public sealed class ProcessCluster : IAsyncLifetime
 
     public int RedisPort { get; } = RedisServer.FreePort();
 
+    /// <summary>Extra settings (environment variables) every silo of this cluster is started with.</summary>
+    public Dictionary<string, string> Settings { get; } = [];
+
     public static string RepoRoot => Path.GetFullPath(Meta("RepoRoot"));
 
     public HttpClient Http(int silo) => new() { BaseAddress = new Uri($"http://127.0.0.1:{HttpBase + silo}"), Timeout = TimeSpan.FromMinutes(5) };
@@ -64,6 +67,7 @@ public sealed class ProcessCluster : IAsyncLifetime
         psi.Environment["MODEL_DIR"] = TinyCheckpoint.Directory;
         psi.Environment["CONFIGURATION"] = Meta("Configuration");
         psi.Environment["SERVICE_ID"] = "cluster-test-" + Path.GetFileName(Dir);
+        foreach (var (key, value) in Settings) psi.Environment[key] = value;
         using var process = Process.Start(psi)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
@@ -73,6 +77,16 @@ public sealed class ProcessCluster : IAsyncLifetime
             throw new InvalidOperationException($"cluster.sh {string.Join(' ', args)} failed ({process.ExitCode}): {await stderr} {await stdout}\n{Logs()}");
         return await stdout;
     }
+
+    /// <summary>The lines of every silo log from each one holding <paramref name="needle"/> (a correlation id), for failure messages.</summary>
+    public string LogsAround(string needle, int lines = 40) => string.Join("\n", Directory.Exists(Path.Combine(Dir, "logs"))
+        ? Directory.GetFiles(Path.Combine(Dir, "logs")).SelectMany(f =>
+        {
+            var all = File.ReadAllLines(f);
+            return all.Select((line, i) => (line, i)).Where(x => x.line.Contains(needle, StringComparison.Ordinal))
+                .Select(x => $"== {Path.GetFileName(f)}:{x.i + 1}\n{string.Join("\n", all.Skip(Math.Max(0, x.i - 5)).Take(lines))}");
+        })
+        : []);
 
     /// <summary>The tail of every silo log, for failure messages.</summary>
     public string Logs() => string.Join("\n", Directory.Exists(Path.Combine(Dir, "logs"))

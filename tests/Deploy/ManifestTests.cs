@@ -204,6 +204,6 @@ public sealed class ManifestTests
         Assert.Same(r.Silo, deployment);
         Assert.False(container.Resources.Limits.ContainsKey("nvidia.com/gpu"));
         Assert.Equal("all", container.Env.Single(e => e.Name == "Summarizer__Role").Value);
-        Assert.Equal("all", new SummarizerOptions().Role);
+        Assert.Equal(Summarizer.Grains.Placement.SiloRole.All, new SummarizerOptions().Role);
     }
 }

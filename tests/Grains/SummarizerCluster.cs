@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Orleans.TestingHost;
 using Summarizer.Client;
 using Summarizer.Grains.Hosting;
@@ -34,6 +36,11 @@ public sealed class SummarizerCluster : IAsyncDisposable
         var builder = new InProcessTestClusterBuilder(silos);
         // Clusters that share a service id share Redis keys (K/V and grain state), like a restarted deployment.
         if (serviceId is not null) builder.Options.ServiceId = serviceId;
+        builder.ConfigureSilo((siloOptions, silo) =>
+        {
+            if (Environment.GetEnvironmentVariable("SUMMARIZER_TEST_LOG") is { Length: > 0 } log)
+                silo.Services.AddLogging(b => b.AddProvider(new FileLog(log)));
+        });
         builder.ConfigureSilo((siloOptions, silo) => silo.AddSummarizer(configuration ?? new ConfigurationBuilder().Build(), o =>
         {
             o.ModelDirectory = modelDir;
@@ -44,6 +51,16 @@ public sealed class SummarizerCluster : IAsyncDisposable
         var cluster = builder.Build();
         await cluster.DeployAsync();
         return new SummarizerCluster(cluster);
+    }
+
+    /// <summary>Streams the job to its end and asserts it completed (showing the error if not); returns the done event.</summary>
+    public async Task<Summarizer.Contracts.SummaryEvent> DoneAsync(string jobId)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        Summarizer.Contracts.SummaryEvent? last = null;
+        await foreach (var e in Client.StreamAsync(jobId).WithCancellation(timeout.Token)) last = e;
+        Assert.True(last?.Kind == Summarizer.Contracts.SummaryEventKind.Done, last?.Error ?? "the stream ended without a final event");
+        return last!;
     }
 
     /// <summary>The service provider of every silo (for counters such as encoder runs).</summary>

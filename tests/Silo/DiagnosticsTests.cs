@@ -41,6 +41,38 @@ public sealed class DiagnosticsTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, asOps.StatusCode);
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("   ")]
+    [InlineData("Bearer")]
+    [InlineData("Bearer    ")]
+    [InlineData("Basic b3BzOmtleS1vZi10aGUtb3BlcmF0b3Jz")]
+    [InlineData("key-of-the-operators")]
+    [InlineData("Token key-of-the-operators")]
+    public async Task AnEmptyOrMalformedAuthorizationHeaderIsAnonymousAndNeverAdmin(string header)
+    {
+        // Anonymous access is on and the anonymous tenant is even listed as admin: still no diagnostics.
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/diagnostics");
+        request.Headers.TryAddWithoutValidation("Authorization", header);
+        using var diagnostics = await _app.Http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.NotFound, diagnostics.StatusCode);
+
+        // It is anonymous, not refused: the anonymous tenant's routes answer (an unknown job is 404, not 401).
+        using var job = new HttpRequestMessage(HttpMethod.Get, "/v1/summaries/" + new string('0', 32));
+        job.Headers.TryAddWithoutValidation("Authorization", header);
+        using var answer = await _app.Http.SendAsync(job);
+        Assert.Equal(HttpStatusCode.NotFound, answer.StatusCode);
+    }
+
+    [Fact]
+    public async Task TwoAuthorizationHeadersEvenWithTheAdminKeyAreAnonymousAndNeverAdmin()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/diagnostics");
+        request.Headers.TryAddWithoutValidation("Authorization", [$"Bearer {OpsKey}", $"Bearer {OpsKey}"]);
+        using var response = await _app.Http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
     [Fact]
     public async Task DiagnosticsReportEverySilosKvMemoryAgainstItsBudgetAfterAJob()
     {
@@ -64,5 +96,9 @@ public sealed class DiagnosticsTests : IAsyncLifetime
         Assert.True(silo.GetProperty("shards").GetInt32() > 0);
         Assert.Equal(0, silo.GetProperty("runningJobs").GetInt32());
         Assert.True(silo.GetProperty("processBytes").GetInt64() > 0);
+        // Where the resident memory is: the GC's committed memory and the C heap libtorch allocates from.
+        Assert.True(silo.GetProperty("managedCommittedBytes").GetInt64() > 0);
+        Assert.True(silo.GetProperty("nativeInUseBytes").GetInt64() > 0);
+        Assert.True(silo.GetProperty("nativeFreeBytes").GetInt64() >= 0);
     }
 }

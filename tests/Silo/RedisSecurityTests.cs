@@ -135,6 +135,9 @@ public sealed class RedisSecurityTests
             Assert.Matches(new Regex("NOAUTH|WRONGPASS|Authentication", RegexOptions.IgnoreCase), problem.GetProperty("detail").GetString());
             Assert.NotNull(response.Headers.RetryAfter);
             Assert.DoesNotContain(WrongPassword, body);
+            // Nor grain ids, storage keys or exception types: those are in the log, under the trace id the problem carries.
+            LeakAssert.NothingInternal(body, "503 of an unrecordable job");
+            Assert.True(problem.TryGetProperty("traceId", out _), body);
         }
 
         // K/V unreachable: the job is accepted (state in memory) and fails with a reason that does not show it either.

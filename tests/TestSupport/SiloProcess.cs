@@ -30,6 +30,9 @@ public sealed class SiloProcess : IAsyncDisposable
     /// <summary>Whether the process has exited.</summary>
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The silo's process id (to read its memory from <c>/proc</c>).</summary>
+    public int ProcessId => _process.Id;
+
     /// <summary>
     /// Starts <paramref name="siloDll"/> with exactly <paramref name="environment"/> (plus PATH, HOME, DOTNET_ROOT and
     /// TMPDIR, which any process needs here) and no other settings or arguments, as a container would run it; does

@@ -50,9 +50,9 @@ internal sealed class EmbeddedSilo : ISummaryBackend
             o.ModelDirectory = modelDirectory;
             o.ShardLength = shardLength ?? o.ShardLength;
             o.ShardOverlap = shardOverlap ?? o.ShardOverlap;
-            o.Clustering = "localhost";
-            o.KvStore = "memory";
-            o.GrainStorage = "memory";
+            o.Clustering = ClusteringKind.Localhost;
+            o.KvStore = StoreKind.Memory;
+            o.GrainStorage = StoreKind.Memory;
             o.PrimarySiloPort = null;
             o.SiloPort = LoopbackPorts.Free();
             o.GatewayPort = LoopbackPorts.Free();

@@ -1,4 +1,5 @@
 using Summarizer.Contracts;
+using Summarizer.Grains.Inference;
 
 namespace Summarizer.Grains.Distributed;
 
@@ -17,21 +18,18 @@ public sealed class QueryCoalescer
 
     /// <summary>
     /// Creates the coalescer. <paramref name="schedule"/> runs an action on the threads that own the shard's tensors;
-    /// <paramref name="compute"/> answers a layer's gathered batches in order.
+    /// <paramref name="compute"/> answers a layer's gathered batches in order; every pass is counted in
+    /// <paramref name="counters"/> (the silo's, or the coalescer's own).
     /// </summary>
-    public QueryCoalescer(Func<Action, Task> schedule, Func<int, IReadOnlyList<QueryBatch>, IReadOnlyList<PartialAttentionResult>> compute)
+    public QueryCoalescer(Func<Action, Task> schedule, Func<int, IReadOnlyList<QueryBatch>, IReadOnlyList<PartialAttentionResult>> compute, BatchingCounters? counters = null)
     {
         _schedule = schedule;
         _compute = compute;
+        Counters = counters ?? new BatchingCounters();
     }
 
-    /// <summary>Requests answered so far.</summary>
-    public long Requests => Interlocked.Read(ref _requests);
-
-    /// <summary>Computations run for them; fewer than <see cref="Requests"/> when requests were batched.</summary>
-    public long Computations => Interlocked.Read(ref _computations);
-
-    private long _requests, _computations;
+    /// <summary>Requests answered and passes run (fewer passes than requests when requests were batched).</summary>
+    public BatchingCounters Counters { get; }
 
     /// <summary>The partial attention of <paramref name="queries"/> for <paramref name="layer"/>.</summary>
     public Task<PartialAttentionResult> AttendAsync(int layer, QueryBatch queries)
@@ -59,8 +57,7 @@ public sealed class QueryCoalescer
     {
         var batch = Take(layer);
         if (batch.Count == 0) return;
-        Interlocked.Add(ref _requests, batch.Count);
-        Interlocked.Increment(ref _computations);
+        Counters.CountPass(batch.Count);
         try
         {
             var results = _compute(layer, batch.Select(w => w.Queries).ToArray());

@@ -1,12 +1,10 @@
 using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
 using Orleans.Placement;
-using Summarizer.Grains.Inference;
 using Summarizer.Contracts;
+using Summarizer.Grains.Inference;
 using Summarizer.Grains.KvStore;
 using Summarizer.Model.Attention;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Summarizer.Grains.Distributed;
 
@@ -15,77 +13,54 @@ namespace Summarizer.Grains.Distributed;
 /// shard's key onto the current silos, which spreads a document's shards evenly over the cluster (and moves only
 /// some of them when silos come or go). Reentrant, so calls from every job reading the document meet in the
 /// <see cref="QueryCoalescer"/> and share one pass over the K/V per layer; the pass itself, and loading the shard,
-/// run on the silo's <see cref="ShardAttentionWorker"/>, never on the Orleans scheduler or the inference threads.
+/// run on the silo's <see cref="ShardAttentionWorker"/>, never on the Orleans scheduler or the inference threads. The
+/// shard is loaded the way every grain gets shards (<see cref="ShardAcquisition"/>).
 /// </summary>
 [HashBasedPlacement]
 [Reentrant]
 public sealed class ShardGrain : Grain, IShardGrain
 {
-    private readonly ShardRepository _shards;
+    private readonly ShardAcquisition _acquisition;
     private readonly ShardAttentionWorker _attention;
     private readonly ILogger<ShardGrain> _logger;
     private readonly QueryCoalescer _coalescer;
-    private readonly Telemetry.SummarizerMetrics _metrics;
     private Task<ShardKeySummary>? _prepared;
     private ShardLease? _lease;
 
     /// <summary>Created by Orleans.</summary>
-    public ShardGrain(ShardRepository shards, ShardAttentionWorker attention, ILogger<ShardGrain> logger, Telemetry.SummarizerMetrics metrics)
+    public ShardGrain(ShardAcquisition acquisition, ShardAttentionWorker attention, ILogger<ShardGrain> logger)
     {
-        _metrics = metrics;
-        _shards = shards;
+        _acquisition = acquisition;
         _attention = attention;
         _logger = logger;
         _coalescer = new QueryCoalescer(
             action => _attention.Queue.RunAsync(_ => { action(); return true; }),
             (layer, batches) =>
             {
-                _attention.Count(batches.Count);
                 var (k, v) = _lease!.Shard.Layers[layer];
                 return ShardPartials.Compute(k, v, batches);
-            });
+            },
+            _attention.Batching);
     }
-
-    /// <summary>The grain key of shard <paramref name="index"/> of a document.</summary>
-    public static string KeyOf(string documentKey, int index) => $"{documentKey}#{index}";
-
-    /// <summary>Requests answered and computations run by this activation (requests exceed computations when batched).</summary>
-    public (long Requests, long Computations) Batching => (_coalescer.Requests, _coalescer.Computations);
 
     /// <inheritdoc />
     public Task<ShardKeySummary> PrepareAsync()
     {
-        // Concurrent first calls share one load; a failed load is retried by the next call.
+        // Concurrent first calls, and a caller repeating a call that outlasted the grain-call timeout, share one load;
+        // a failed load is retried by the next call.
         if (_prepared is null || _prepared.IsFaulted || _prepared.IsCanceled) _prepared = LoadAsync();
         return _prepared;
     }
 
     private async Task<ShardKeySummary> LoadAsync()
     {
-        var key = this.GetPrimaryKeyString();
-        int hash = key.LastIndexOf('#');
-        string documentKey = key[..hash];
-        int index = int.Parse(key[(hash + 1)..], System.Globalization.CultureInfo.InvariantCulture);
-
-        var (leases, missing) = await _shards.AcquireAsync(documentKey, [index], worker: _attention.Queue);
-        var lease = leases[0];
-        if (missing.Length > 0)
-        {
-            var document = GrainFactory.GetGrain<IDocumentGrain>(documentKey);
-            var fetch = _metrics.StartShardFetch(Telemetry.ShardSource.Peer); // telemetry
-            var exported = (await document.ExportShardsAsync([index]))[0];
-            fetch.Done(1, exported is null ? 0 : 1); // telemetry
-            if (exported is null)
-            {
-                var repaired = await document.RepairAsync([index]);
-                exported = repaired.Shards[0];
-            }
-            lease = (await _shards.ImportAsync([(ShardKey.For(documentKey, index), exported)], worker: _attention.Queue)).Single().Lease;
-        }
-        _lease = lease!;
-        var summary = await _attention.Queue.RunAsync(_ => Summarize(index, _lease));
-        _logger.LogDebug("Shard {Shard} is held by {Silo}.", key, RuntimeIdentity);
-        return summary;
+        var (document, index) = DocumentKey.ParseShardKey(this.GetPrimaryKeyString());
+        var acquired = await _acquisition.AcquireAsync(document, [index], sizes: null, _attention.Queue, CancellationToken.None);
+        _lease?.Dispose();
+        _lease = acquired.Leases[0];
+        var summary = await _attention.Queue.RunAsync(_ => ShardScore.Summarize(_lease.Shard));
+        _logger.LogDebug("Shard {Shard} is held by {Silo}.", this.GetPrimaryKeyString(), RuntimeIdentity);
+        return new ShardKeySummary(index, summary.MeanKeys, summary.LogLength, RuntimeIdentity, GrainContext.Address.SiloAddress);
     }
 
     /// <inheritdoc />
@@ -106,13 +81,5 @@ public sealed class ShardGrain : Grain, IShardGrain
     {
         _lease?.Dispose();
         return Task.CompletedTask;
-    }
-
-    private ShardKeySummary Summarize(int index, ShardLease lease)
-    {
-        using var _ = no_grad();
-        using var scope = NewDisposeScope();
-        var means = lease.Shard.Layers.Select(l => l.Keys.to_type(ScalarType.Float32).mean([1]).contiguous().data<float>().ToArray()).ToArray();
-        return new ShardKeySummary(index, means, (float)Math.Log(Math.Max(1, lease.Shard.ValidLength)), RuntimeIdentity, GrainContext.Address.SiloAddress);
     }
 }

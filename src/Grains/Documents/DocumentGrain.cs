@@ -5,6 +5,7 @@ using Summarizer.Grains.Hosting;
 using Summarizer.Grains.Inference;
 using Summarizer.Grains.Placement;
 using Summarizer.Grains.KvStore;
+using Summarizer.Grains.Resilience;
 using Summarizer.Grains.Telemetry;
 using Summarizer.Model.Documents;
 using Summarizer.Model.KvCache;
@@ -16,26 +17,36 @@ namespace Summarizer.Grains.Documents;
 /// document once, on the silo's inference threads, stores every shard through the <see cref="ShardRepository"/>,
 /// and persists the manifest. Calls are not interleaved, so five simultaneous submissions of one document queue
 /// behind the first and find it encoded. Placed only on silos whose role can encode (<see cref="EncoderPlacementAttribute"/>).
+/// Store outages are waited out for up to the silo's outage limit; a failure's reason names no key or address.
 /// </summary>
 [EncoderPlacement]
 public sealed class DocumentGrain : Grain, IDocumentGrain
 {
     private readonly IPersistentState<DocumentState> _state;
+    private readonly IPersistentState<DocumentText> _text;
     private readonly ModelHost _models;
-    private readonly InferenceWorker _worker;
+    private readonly InferenceScheduler _worker;
     private readonly ShardRepository _shards;
     private readonly SummarizerOptions _options;
     private readonly ILogger<DocumentGrain> _logger;
     private readonly SummarizerMetrics _metrics;
     private EncodingProgress _progress = new(DocumentStatus.New, 0, 0);
+    private (DateTime At, RepairOutcome Outcome)? _lastRepair;
+
+    private const string Store = "document store";
+
+    /// <summary>How long a repair's outcome is kept for callers repeating the call after the grain-call timeout.</summary>
+    private static readonly TimeSpan RepairKept = TimeSpan.FromMinutes(2);
 
     /// <summary>Created by Orleans.</summary>
     public DocumentGrain([PersistentState("document", StorageNames.Summarizer)] IPersistentState<DocumentState> state,
-        ModelHost models, InferenceWorker worker, ShardRepository shards, IOptions<SummarizerOptions> options, ILogger<DocumentGrain> logger,
+        [PersistentState("text", StorageNames.Summarizer)] IPersistentState<DocumentText> text,
+        ModelHost models, InferenceScheduler worker, ShardRepository shards, IOptions<SummarizerOptions> options, ILogger<DocumentGrain> logger,
         SummarizerMetrics metrics)
     {
         _metrics = metrics;
         _state = state;
+        _text = text;
         _models = models;
         _worker = worker;
         _shards = shards;
@@ -60,22 +71,21 @@ public sealed class DocumentGrain : Grain, IDocumentGrain
         var manifest = _state.State.Manifest;
         if (manifest.Status == DocumentStatus.Encoded) return new EncodeOutcome(manifest, 0, GrainContext.Address.SiloAddress);
 
-        var text = DocumentKeys.Normalize(source.Text);
-        var key = ShardKey.For(Key, 0);
-        if (DocumentKeys.ContentHash(text) != key.ContentHash)
-            throw new ArgumentException($"The text does not hash to document {Key}.", nameof(source));
+        var (text, hash) = await TextIdentity.ComputeAsync(source.Text);
+        if (hash != DocumentKey.Parse(Key).ContentHash)
+            throw new ArgumentException("The text does not hash to this document.", nameof(source));
 
         var model = await _models.GetAsync();
-        var sharding = new ShardingOptions(source.ShardLength ?? _options.ShardLength ?? model.DefaultSharding.ShardLength, 0);
-        sharding = sharding with { Overlap = source.ShardOverlap ?? _options.ShardOverlap ?? Math.Min(model.DefaultSharding.Overlap, Math.Max(0, sharding.ShardLength - model.Template.Overhead) / 2) };
-        model.ValidateSharding(sharding);
+        var sharding = ShardingPolicy.Resolve(source.ShardLength, source.ShardOverlap, _options, model);
 
         var ids = await _worker.RunAsync(_ => model.TokenizeContent(text));
         if (ids.Count > _options.MaxDocumentTokens)
             return new EncodeOutcome(await FailAsync(text, $"The document is {ids.Count:N0} tokens long; the limit is {_options.MaxDocumentTokens:N0} tokens (Summarizer:MaxDocumentTokens)."), 0);
+        if (ShardingPolicy.CheckCount(ids.Count, sharding, _options.MaxShardsPerDocument, model.Template) is { } tooMany)
+            return new EncodeOutcome(await FailAsync(text, tooMany.Reason), 0);
 
         var windows = model.PlanShards(ids.Count, sharding);
-        _state.State.Text = text;
+        await KeepTextAsync(text);
         _state.State.Manifest = manifest with
         {
             DocumentKey = Key,
@@ -86,7 +96,7 @@ public sealed class DocumentGrain : Grain, IDocumentGrain
             ShardOverlap = sharding.Overlap,
             Format = _options.ShardFormat,
         };
-        await _state.WriteStateAsync();
+        await WriteAsync();
 
         try
         {
@@ -98,25 +108,28 @@ public sealed class DocumentGrain : Grain, IDocumentGrain
                 EncoderRuns = _state.State.Manifest.EncoderRuns + windows.Count,
                 Error = null,
             };
-            await _state.WriteStateAsync();
+            await WriteAsync();
             _logger.LogInformation("Encoded document {Document}: {Tokens} tokens in {Shards} shards.", Key, ids.Count, windows.Count);
             return new EncodeOutcome(_state.State.Manifest, windows.Count, GrainContext.Address.SiloAddress);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            _logger.LogError(e, "Encoding document {Document} failed.", Key);
-            return new EncodeOutcome(await FailAsync(text, "Encoding failed: " + e.Message), 0);
+            return new EncodeOutcome(await FailAsync(text, "Encoding failed: " + UserFacingError.Describe(e, _logger, $"Encoding document {Key}")), 0);
         }
     }
 
     /// <inheritdoc />
     public async Task<RepairOutcome> RepairAsync(IReadOnlyList<int> missingShards)
     {
+        // A caller whose call outlasted the grain-call timeout asks again; the repeat, queued behind the repair it
+        // follows, gets that repair's shards instead of re-encoding them.
+        if (_lastRepair is { } last && DateTime.UtcNow - last.At < RepairKept && missingShards.All(last.Outcome.Indices.Contains))
+            return last.Outcome;
         var manifest = _state.State.Manifest;
-        if (manifest.Status != DocumentStatus.Encoded || _state.State.Text is null)
+        if (manifest.Status != DocumentStatus.Encoded || _text.State.Text is null)
             throw new InvalidOperationException($"Document {Key} is not encoded; it cannot be repaired.");
         var model = await _models.GetAsync();
-        var text = _state.State.Text;
+        var text = _text.State.Text;
         var ids = await _worker.RunAsync(_ => model.TokenizeContent(text));
         var windows = model.PlanShards(ids.Count, new ShardingOptions(manifest.ShardLength, manifest.ShardOverlap));
         var lost = missingShards.Distinct().Order().Select(i => windows[i]).ToArray();
@@ -126,8 +139,10 @@ public sealed class DocumentGrain : Grain, IDocumentGrain
         var merged = manifest.Shards.ToDictionary(s => s.Index);
         foreach (var d in descriptors) merged[d.Index] = d;
         _state.State.Manifest = manifest with { Shards = merged.Values.OrderBy(s => s.Index).ToArray(), EncoderRuns = manifest.EncoderRuns + lost.Length };
-        await _state.WriteStateAsync();
-        return new RepairOutcome(_state.State.Manifest, lost.Length, lost.Select(w => w.Index).ToArray(), blobs);
+        await WriteAsync();
+        var outcome = new RepairOutcome(_state.State.Manifest, lost.Length, lost.Select(w => w.Index).ToArray(), blobs);
+        _lastRepair = (DateTime.UtcNow, outcome);
+        return outcome;
     }
 
     /// <inheritdoc />
@@ -143,7 +158,7 @@ public sealed class DocumentGrain : Grain, IDocumentGrain
     {
         using var span = SummarizerActivities.StartEncode(toEncode.Count, ids.Count, repair); // telemetry
         var model = await _models.GetAsync();
-        var dtype = KvDTypes.Parse(_options.KvDType);
+        var dtype = _options.KvDType;
         var descriptors = new List<ShardDescriptor>();
         _progress = new EncodingProgress(DocumentStatus.Encoding, 0, toEncode.Count);
         int batch = model.Encoder.BatchSize;
@@ -153,7 +168,7 @@ public sealed class DocumentGrain : Grain, IDocumentGrain
             using var batchSpan = SummarizerActivities.StartEncoderBatch(windows.Length, windows.Sum(w => w.InputLength)); // telemetry
             long started = System.Diagnostics.Stopwatch.GetTimestamp(); // telemetry
             // One batch per work item: progress is reported between batches and other jobs' steps interleave.
-            bool hidden = _options.ShardFormat == "hidden";
+            bool hidden = _options.ShardFormat == ShardFormat.Hidden;
             var shards = await _worker.RunAsync(ct =>
             {
                 var encoded = model.Encoder.Encode(Key, ids, windows, dtype, hidden, cancellationToken: ct);
@@ -170,12 +185,22 @@ public sealed class DocumentGrain : Grain, IDocumentGrain
 
     private async Task<DocumentManifest> FailAsync(string text, string reason)
     {
-        _state.State.Text = text;
+        await KeepTextAsync(text);
         _state.State.Manifest = _state.State.Manifest with { DocumentKey = Key, Status = DocumentStatus.Failed, Error = reason };
         _progress = new EncodingProgress(DocumentStatus.Failed, 0, 0);
-        await _state.WriteStateAsync();
+        await WriteAsync();
         // A failed document may be retried by a later request (e.g. after raising a limit): forget the failure.
         _state.State.Manifest = _state.State.Manifest with { Status = DocumentStatus.New };
         return _state.State.Manifest with { Status = DocumentStatus.Failed };
+    }
+
+    private Task WriteAsync() => StoreCalls.WriteAsync(_state, Store, _options.OutageLimit, _logger);
+
+    /// <summary>Stores the text unless it is stored already (the same text always hashes to this grain's key).</summary>
+    private Task KeepTextAsync(string text)
+    {
+        if (_text.State.Text is not null) return Task.CompletedTask;
+        _text.State.Text = text;
+        return StoreCalls.WriteAsync(_text, Store, _options.OutageLimit, _logger);
     }
 }

@@ -1,4 +1,28 @@
+using Summarizer.Contracts;
+using Summarizer.Grains.Placement;
+using Summarizer.Model.KvCache;
+
 namespace Summarizer.Grains.Hosting;
+
+/// <summary>Where a kind of data is kept (<c>Summarizer:KvStore</c>, <c>Summarizer:GrainStorage</c>): <c>memory</c> or <c>redis</c>.</summary>
+public enum StoreKind
+{
+    /// <summary>In the silos' memory: nothing external needed, nothing survives the process.</summary>
+    Memory = 0,
+
+    /// <summary>In Redis (<c>Summarizer:RedisConnectionString</c>).</summary>
+    Redis = 1,
+}
+
+/// <summary>How silos find each other (<c>Summarizer:Clustering</c>): <c>localhost</c> or <c>redis</c>.</summary>
+public enum ClusteringKind
+{
+    /// <summary>Loopback development clustering (one primary silo).</summary>
+    Localhost = 0,
+
+    /// <summary>A membership table in Redis.</summary>
+    Redis = 1,
+}
 
 /// <summary>
 /// Silo settings, bound from the <c>Summarizer</c> configuration section (appsettings or environment variables such as
@@ -24,8 +48,11 @@ public sealed class SummarizerOptions
     /// <summary>Documents longer than this many tokens are refused.</summary>
     public int MaxDocumentTokens { get; set; } = 500_000;
 
-    /// <summary>Dedicated inference threads per silo.</summary>
-    public int InferenceThreads { get; set; } = 1;
+    /// <summary>
+    /// Documents that would be cut into more shards than this are refused (a tiny <c>shardLength</c> would otherwise
+    /// turn one document into hundreds of thousands of shards, grains and blobs).
+    /// </summary>
+    public int MaxShardsPerDocument { get; set; } = 4096;
 
     /// <summary>
     /// Rows one batched decoder step of the silo's <see cref="Inference.InferenceScheduler"/> may hold (a greedy job is
@@ -54,32 +81,41 @@ public sealed class SummarizerOptions
     public bool PreferDocumentSilo { get; set; } = true;
 
     /// <summary>Element type of stored K/V: f32, f16 or bf16.</summary>
-    public string KvDType { get; set; } = "f32";
+    public KvDType KvDType { get; set; } = KvDType.F32;
 
     /// <summary>K/V store: <c>memory</c> (default) or <c>redis</c> (memory in front of Redis).</summary>
-    public string KvStore { get; set; } = "memory";
+    public StoreKind KvStore { get; set; } = StoreKind.Memory;
 
     /// <summary>Stored shard format: <c>kv</c> (per-layer K/V) or <c>hidden</c> (encoder output; K/V projected on load).</summary>
-    public string ShardFormat { get; set; } = "kv";
+    public ShardFormat ShardFormat { get; set; } = ShardFormat.Kv;
+
+    /// <summary>
+    /// Seconds between returns of memory to the system: the C heap's free pages (<c>malloc_trim</c>) when more than
+    /// 16 MiB are held free, and the GC's spare memory once the silo falls idle after work; 0 turns both off.
+    /// </summary>
+    public int NativeTrimSeconds { get; set; } = 30;
+
+    /// <summary>Most glibc malloc arenas (<c>M_ARENA_MAX</c>); fewer arenas fragment less. 0 leaves glibc's default (8 per core).</summary>
+    public int MallocArenas { get; set; } = 2;
 
     /// <summary>Bytes of shards each silo keeps in memory before evicting the least recently used.</summary>
     public long MemoryBudgetBytes { get; set; } = 2L << 30;
 
-    /// <summary>Grain state (document manifests, jobs): <c>memory</c> (default) or <c>redis</c>.</summary>
-    public string GrainStorage { get; set; } = "memory";
+    /// <summary>Grain state (document manifests, jobs) and job events: <c>memory</c> (default) or <c>redis</c>.</summary>
+    public StoreKind GrainStorage { get; set; } = StoreKind.Memory;
 
     /// <summary>
     /// How jobs attend over shards: <c>local</c> (pull every shard into the decoder's silo), <c>distributed</c>
     /// (scatter queries to shard grains spread over the silos), or <c>auto</c> (default): distributed when the
     /// document's stored K/V exceeds <see cref="DistributedAboveBytes"/>. A request may override it.
     /// </summary>
-    public string DecodeMode { get; set; } = "auto";
+    public DecodeMode DecodeMode { get; set; } = DecodeMode.Auto;
 
     /// <summary>In <c>auto</c> mode, documents with more stored K/V than this decode distributed.</summary>
     public long DistributedAboveBytes { get; set; } = 1L << 30;
 
     /// <summary>Clustering: <c>localhost</c> (default) or <c>redis</c>.</summary>
-    public string Clustering { get; set; } = "localhost";
+    public ClusteringKind Clustering { get; set; } = ClusteringKind.Localhost;
 
     /// <summary>
     /// Redis connection string (StackExchange.Redis syntax): endpoints and connection settings. Credentials and TLS
@@ -121,7 +157,7 @@ public sealed class SummarizerOptions
     /// This silo's role: <c>all</c> (default), <c>encoder</c> (GPU silos) or <c>decoder</c>. Published as Orleans silo
     /// metadata; document (encoder) grains are placed only on <c>all</c> and <c>encoder</c> silos.
     /// </summary>
-    public string Role { get; set; } = "all";
+    public SiloRole Role { get; set; } = SiloRole.All;
 
     /// <summary>
     /// Seconds the host gives a graceful shutdown (running jobs finish or are persisted for another silo, then the silo
@@ -137,4 +173,11 @@ public sealed class SummarizerOptions
 
     /// <summary>Largest Redis value a shard blob is split into.</summary>
     public int RedisBlockBytes { get; set; } = 4 << 20;
+
+    /// <summary>
+    /// How long a job waits out an unreachable silo or K/V store (grain calls retried through reactivation, Redis
+    /// operations retried) before it fails naming what was unreachable. Job events and job state are never given up on:
+    /// a job whose event store is down stops publishing until it is back.
+    /// </summary>
+    public TimeSpan OutageLimit { get; set; } = RetryPolicy.DefaultOutageLimit;
 }

@@ -11,18 +11,19 @@ using Summarizer.Grains.Inference;
 using Summarizer.Grains.Placement;
 using Summarizer.Grains.KvStore;
 using Summarizer.Grains.Summaries;
+using Summarizer.Grains.Summaries.Events;
 using Summarizer.Grains.Telemetry;
 using Summarizer.Model.Scheduling;
 
 namespace Summarizer.Grains.Hosting;
 
-/// <summary>Wires the summarizer's grains, inference worker, model and stores into a silo from configuration.</summary>
+/// <summary>Wires the summarizer's grains, inference scheduler, model and stores into a silo from configuration.</summary>
 public static class SummarizerSiloExtensions
 {
     /// <summary>
     /// Adds everything the grains need: <see cref="SummarizerOptions"/> bound from the <c>Summarizer</c> section,
     /// clustering (localhost or Redis), grain storage (memory or Redis), the K/V store (memory, or memory in front of
-    /// Redis), the inference worker and the model host.
+    /// Redis), the inference scheduler and the model host.
     /// </summary>
     /// <param name="silo">The silo.</param>
     /// <param name="configuration">Configuration holding the <c>Summarizer</c> section.</param>
@@ -36,16 +37,18 @@ public static class SummarizerSiloExtensions
         Validate(options);
 
         var services = silo.Services;
+        MemoryReclaimer.LimitArenas(options);
+        services.AddSingleton<MemoryReclaimer>();
+        services.AddHostedService(sp => sp.GetRequiredService<MemoryReclaimer>());
         // Failure-detection and messaging timeouts are deployment choices: Orleans:ClusterMembership and Orleans:Messaging.
         services.Configure<Orleans.Configuration.ClusterMembershipOptions>(configuration.GetSection("Orleans:ClusterMembership"));
         services.Configure<Orleans.Configuration.SiloMessagingOptions>(configuration.GetSection("Orleans:Messaging"));
         services.AddSingleton(Options.Create(options));
         // The role travels as silo metadata, which every silo caches for the others; the encoder placement filter
         // reads it to keep document grains on silos that can encode (GPU silos in the gpu overlay).
-        silo.UseSiloMetadata(new Dictionary<string, string> { [SiloRoles.MetadataKey] = options.Role });
+        silo.UseSiloMetadata(new Dictionary<string, string> { [SiloRoles.MetadataKey] = SiloRoles.ToMetadata(options.Role) });
         services.AddPlacementFilter<EncoderPlacementFilterStrategy, EncoderPlacementFilterDirector>(ServiceLifetime.Singleton);
         services.AddPlacementDirector<SiloKeyedPlacement, SiloKeyedPlacementDirector>();
-        services.AddSingleton(sp => new InferenceWorker(options.InferenceThreads, sp.GetRequiredService<ILogger<InferenceWorker>>()));
         services.AddSingleton(sp => new InferenceScheduler(
             new SchedulerSettings { MaxBatchRows = options.MaxBatchRows, EncoderBudgetPerIteration = options.EncoderBudgetPerIteration },
             sp.GetRequiredService<ILogger<InferenceScheduler>>()));
@@ -59,22 +62,31 @@ public static class SummarizerSiloExtensions
         services.AddSingleton(sp => new MemoryShardCache(options.MemoryBudgetBytes, sp.GetRequiredService<ILogger<MemoryShardCache>>()));
         services.AddSingleton(sp => new ShardRepository(
             sp.GetRequiredService<MemoryShardCache>(),
-            options.KvStore == "redis"
+            options.KvStore == StoreKind.Redis
                 ? new RedisShardBlobStore(sp.GetRequiredService<IConnectionMultiplexer>(), ServiceId(sp), options.RedisBlockBytes, options.KvTimeToLive)
                 : null,
-            sp.GetRequiredService<InferenceWorker>(),
+            sp.GetRequiredService<InferenceScheduler>(),
             sp.GetRequiredService<ModelHost>(),
+            options.OutageLimit,
             sp.GetRequiredService<ILogger<ShardRepository>>(),
             sp.GetRequiredService<SummarizerMetrics>()));
+        services.AddSingleton<ShardAcquisition>();
+        services.AddSingleton<DecodeModePolicy>();
+        // Job events: an append-only list per job in Redis next to the job's state, or the cluster's memory.
+        if (options.GrainStorage == StoreKind.Redis)
+            services.AddSingleton<IJobEventStore>(sp => new RedisJobEventStore(sp.GetRequiredService<IConnectionMultiplexer>(), ServiceId(sp),
+                sp.GetRequiredService<Orleans.Serialization.Serializer>()));
+        else
+            services.AddSingleton<IJobEventStore, MemoryJobEventStore>();
 
-        bool usesRedis = options.KvStore == "redis" || options.Clustering == "redis" || options.GrainStorage == "redis";
+        bool usesRedis = options.KvStore == StoreKind.Redis || options.Clustering == ClusteringKind.Redis || options.GrainStorage == StoreKind.Redis;
         // One configuration (endpoints from the connection string, user, password and TLS from Summarizer:Redis) for
         // all three uses; each gets its own copy. Built now, so a bad TLS file fails the silo at start with its name.
         var redis = usesRedis ? RedisConnection.Build(options) : null;
         if (redis is not null)
             services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(redis.Clone()));
 
-        if (options.GrainStorage == "redis")
+        if (options.GrainStorage == StoreKind.Redis)
         {
             silo.Services.AddRedisGrainStorage(StorageNames.Summarizer, (OptionsBuilder<Orleans.Persistence.RedisStorageOptions> builder) =>
                 builder.Configure<IServiceProvider>((o, sp) =>
@@ -91,7 +103,7 @@ public static class SummarizerSiloExtensions
         if (!string.IsNullOrWhiteSpace(options.SiloName)) silo.Configure<Orleans.Configuration.SiloOptions>(o => o.SiloName = options.SiloName);
 
         if (!configureClustering) return silo;
-        if (options.Clustering == "redis")
+        if (options.Clustering == ClusteringKind.Redis)
         {
             silo.UseRedisClustering(o => o.ConfigurationOptions = redis!.Clone());
             var address = string.IsNullOrWhiteSpace(options.AdvertisedAddress) ? IPAddress.Loopback : IPAddress.Parse(options.AdvertisedAddress);
@@ -114,15 +126,21 @@ public static class SummarizerSiloExtensions
         {
             if (!ok) throw new OptionsValidationException(name, typeof(SummarizerOptions), [$"Summarizer:{name} {message}"]);
         }
-        Require(o.KvStore is "memory" or "redis", nameof(o.KvStore), $"must be 'memory' or 'redis', not '{o.KvStore}'.");
-        Require(o.DecodeMode is "auto" or "local" or "distributed", nameof(o.DecodeMode), $"must be 'auto', 'local' or 'distributed', not '{o.DecodeMode}'.");
-        Require(o.GrainStorage is "memory" or "redis", nameof(o.GrainStorage), $"must be 'memory' or 'redis', not '{o.GrainStorage}'.");
-        Require(o.Clustering is "localhost" or "redis", nameof(o.Clustering), $"must be 'localhost' or 'redis', not '{o.Clustering}'.");
-        Require(o.ShardFormat is "kv" or "hidden", nameof(o.ShardFormat), $"must be 'kv' or 'hidden', not '{o.ShardFormat}'.");
+        Require(o.MaxShardsPerDocument >= 1, nameof(o.MaxShardsPerDocument), $"must be at least 1, not {o.MaxShardsPerDocument}.");
+        Require(o.NativeTrimSeconds >= 0, nameof(o.NativeTrimSeconds), $"must be 0 (off) or more, not {o.NativeTrimSeconds}.");
+        Require(o.MallocArenas >= 0, nameof(o.MallocArenas), $"must be 0 (glibc's default) or more, not {o.MallocArenas}.");
+        // Configuration binds enums from their names in any case, and from numbers: only named values are modes.
+        static void Named<T>(T value, string name) where T : struct, Enum =>
+            Require(Enum.IsDefined(value), name, $"must be one of {string.Join(", ", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))}, not '{value}'.");
+        Named(o.KvStore, nameof(o.KvStore));
+        Named(o.DecodeMode, nameof(o.DecodeMode));
+        Named(o.GrainStorage, nameof(o.GrainStorage));
+        Named(o.Clustering, nameof(o.Clustering));
+        Named(o.ShardFormat, nameof(o.ShardFormat));
+        Named(o.KvDType, nameof(o.KvDType));
+        Named(o.Role, nameof(o.Role));
         Require(o.Device == "cpu" || o.Device.StartsWith("cuda", StringComparison.Ordinal), nameof(o.Device), $"must be 'cpu', 'cuda' or 'cuda:N', not '{o.Device}'.");
-        Require(SiloRoles.IsKnown(o.Role), nameof(o.Role), $"must be 'all', 'encoder' or 'decoder', not '{o.Role}'.");
         Require(o.ShutdownTimeoutSeconds >= 1, nameof(o.ShutdownTimeoutSeconds), "must be at least 1.");
-        Require(o.InferenceThreads >= 1, nameof(o.InferenceThreads), "must be at least 1.");
         Require(o.ShardAttentionThreads >= 1, nameof(o.ShardAttentionThreads), "must be at least 1.");
         Require(o.MaxBatchRows >= 1, nameof(o.MaxBatchRows), "must be at least 1.");
         Require(o.EncoderBudgetPerIteration >= TimeSpan.Zero, nameof(o.EncoderBudgetPerIteration), "must not be negative.");
@@ -131,9 +149,9 @@ public static class SummarizerSiloExtensions
         Require(o.MaxConcurrentJobsPerTenant >= 1, nameof(o.MaxConcurrentJobsPerTenant), "must be at least 1.");
         Require(o.MaxConcurrentJobsPerSilo >= 1, nameof(o.MaxConcurrentJobsPerSilo), "must be at least 1.");
         Require(o.JobLimitRetryAfterSeconds >= 1, nameof(o.JobLimitRetryAfterSeconds), "must be at least 1.");
-        Require((o.KvStore != "redis" && o.Clustering != "redis" && o.GrainStorage != "redis") || !string.IsNullOrWhiteSpace(o.RedisConnectionString),
+        Require(o.OutageLimit > TimeSpan.Zero, nameof(o.OutageLimit), "must be positive.");
+        Require((o.KvStore != StoreKind.Redis && o.Clustering != ClusteringKind.Redis && o.GrainStorage != StoreKind.Redis) || !string.IsNullOrWhiteSpace(o.RedisConnectionString),
             nameof(o.RedisConnectionString), "is required when KvStore, GrainStorage or Clustering is 'redis'.");
         Require(o.Telemetry.MetricsPort is null or (> 0 and < 65536), "Telemetry:MetricsPort", "must be a TCP port (1-65535).");
-        Require(o.KvDType.ToLowerInvariant() is "f32" or "f16" or "bf16", nameof(o.KvDType), $"must be f32, f16 or bf16, not '{o.KvDType}'.");
     }
 }

@@ -14,7 +14,7 @@ namespace Summarizer.Grains.Inference;
 /// of the silo's loaded model shares one batch. The thread is dedicated, never an Orleans scheduler thread, so a
 /// forward pass cannot stall grain turns, and TorchSharp's thread-local state (no_grad, dispose scopes) stays on it.
 /// </summary>
-public sealed class InferenceScheduler : IDisposable
+public sealed class InferenceScheduler : IInferenceQueue, IDisposable
 {
     private readonly IterationEngine _engine;
     private readonly Thread _thread;
@@ -36,7 +36,7 @@ public sealed class InferenceScheduler : IDisposable
     /// <summary>Batch rows, queued jobs and work items, iteration times, job outcomes.</summary>
     public EngineDiagnostics Diagnostics => _engine.Diagnostics;
 
-    /// <summary>Work items and jobs waiting or running (the counterpart of <see cref="InferenceWorker.Pending"/>).</summary>
+    /// <summary>Work items and jobs waiting or running.</summary>
     public int Pending
     {
         get

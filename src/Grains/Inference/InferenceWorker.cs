@@ -5,13 +5,14 @@ using Summarizer.Model.Scheduling;
 namespace Summarizer.Grains.Inference;
 
 /// <summary>
-/// The silo's inference threads: every encoder and decoder run goes through this queue and executes on dedicated
-/// threads, never on the Orleans scheduler, so a long forward pass cannot stall grain turns (or heartbeats), and
-/// TorchSharp's thread-local state (no_grad, dispose scopes) stays on one thread per work item.
+/// A pool of dedicated threads running queued tensor work, never on the Orleans scheduler, so a long forward pass
+/// cannot stall grain turns (or heartbeats), and TorchSharp's thread-local state (no_grad, dispose scopes) stays on one
+/// thread per work item. It serves the shard grains' attention (<see cref="ShardAttentionWorker"/>); the silo's encoder
+/// and decoder runs go through its <see cref="InferenceScheduler"/>.
 /// </summary>
-public sealed class InferenceWorker : IDisposable
+public sealed class InferenceWorker : IInferenceQueue, IDisposable
 {
-    private readonly Channel<WorkItem> _queue = Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleWriter = false });
+    private readonly Channel<WorkCompletion> _queue = Channel.CreateUnbounded<WorkCompletion>(new UnboundedChannelOptions { SingleWriter = false });
     private readonly Thread[] _threads;
     private readonly ILogger<InferenceWorker> _logger;
     private int _pending;
@@ -28,16 +29,20 @@ public sealed class InferenceWorker : IDisposable
     /// <summary>Work items queued or running.</summary>
     public int Pending => Volatile.Read(ref _pending);
 
-    /// <summary>Runs <paramref name="work"/> on an inference thread and completes with its result.</summary>
+    /// <summary>
+    /// Runs <paramref name="work"/> on an inference thread and completes with its result. Cancelled while still queued,
+    /// it completes at once and never runs; once running, it completes only when the work has stopped (so what the work
+    /// reads stays valid until then).
+    /// </summary>
     public Task<T> RunAsync<T>(Func<CancellationToken, T> work, CancellationToken cancellationToken = default)
     {
         var completion = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var item = new WorkItem(WorkCompletion.Bind(work, cancellationToken, completion));
+        var item = WorkCompletion.Bind(work, cancellationToken, completion);
         Interlocked.Increment(ref _pending);
         if (!_queue.Writer.TryWrite(item))
         {
             Interlocked.Decrement(ref _pending);
-            completion.TrySetException(new ObjectDisposedException(nameof(InferenceWorker)));
+            item.Abandon(new ObjectDisposedException(nameof(InferenceWorker)));
         }
         return completion.Task;
     }
@@ -62,6 +67,4 @@ public sealed class InferenceWorker : IDisposable
         _queue.Writer.TryComplete();
         foreach (var t in _threads) t.Join(TimeSpan.FromSeconds(30));
     }
-
-    private sealed record WorkItem(Action Run);
 }

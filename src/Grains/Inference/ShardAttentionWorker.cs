@@ -17,19 +17,8 @@ public sealed class ShardAttentionWorker : IDisposable
     /// <summary>The underlying queue, for components that take an <see cref="InferenceWorker"/>.</summary>
     public InferenceWorker Queue => _threads;
 
-    /// <summary>Shard calls answered so far.</summary>
-    public long Calls => Interlocked.Read(ref _calls);
-
-    /// <summary>Computations those calls took: fewer than <see cref="Calls"/> when queries were batched together.</summary>
-    public long Computations => Interlocked.Read(ref _computations);
-
-    private long _calls, _computations;
-
-    internal void Count(int calls)
-    {
-        Interlocked.Add(ref _calls, calls);
-        Interlocked.Increment(ref _computations);
-    }
+    /// <summary>Shard calls answered on this silo and the passes over K/V they took.</summary>
+    public BatchingCounters Batching { get; } = new();
 
     /// <inheritdoc />
     public void Dispose() => _threads.Dispose();

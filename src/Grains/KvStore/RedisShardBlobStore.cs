@@ -29,7 +29,7 @@ public sealed class RedisShardBlobStore : IShardBlobStore
     public int BlockBytes { get; }
 
     /// <summary>The Redis key prefix of a shard.</summary>
-    public string KeyOf(ShardKey key) => $"{_serviceId}:kv:{key.ModelFingerprint}:{key.Tenant}:{key.ContentHash}:{key.Index}";
+    public string KeyOf(ShardKey key) => $"{_serviceId}:kv:{key.Document.ModelFingerprint}:{key.Document.Tenant}:{key.Document.ContentHash}:{key.Index}";
 
     /// <inheritdoc />
     public async Task PutAsync(IReadOnlyList<(ShardKey Key, byte[] Blob)> shards, CancellationToken cancellationToken = default)

@@ -1,22 +1,13 @@
+using Summarizer.Contracts;
+
 namespace Summarizer.Grains.KvStore;
 
-/// <summary>
-/// Identifies one stored shard: the document (tenant, content hash, model fingerprint, as in the document grain's
-/// key) and the shard's index.
-/// </summary>
-public readonly record struct ShardKey(string Tenant, string ContentHash, string ModelFingerprint, int Index)
+/// <summary>Identifies one stored shard: its document and its index. Printed and parsed by <see cref="DocumentKey"/>.</summary>
+public readonly record struct ShardKey(DocumentKey Document, int Index)
 {
-    /// <summary>Parses a document grain key <c>tenant/hash/fingerprint</c> and pairs it with a shard index.</summary>
-    public static ShardKey For(string documentKey, int index)
-    {
-        var parts = documentKey.Split('/');
-        if (parts.Length != 3) throw new ArgumentException($"Document key '{documentKey}' is not tenant/hash/fingerprint.", nameof(documentKey));
-        return new ShardKey(parts[0], parts[1], parts[2], index);
-    }
-
-    /// <summary>The document grain key this shard belongs to.</summary>
-    public string DocumentKey => $"{Tenant}/{ContentHash}/{ModelFingerprint}";
+    /// <summary>Shard <paramref name="index"/> of the document whose grain key is <paramref name="documentKey"/>.</summary>
+    public static ShardKey For(string documentKey, int index) => new(DocumentKey.Parse(documentKey), index);
 
     /// <inheritdoc />
-    public override string ToString() => $"{DocumentKey}#{Index}";
+    public override string ToString() => Document.ShardKey(Index);
 }

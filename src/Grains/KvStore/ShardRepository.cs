@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Summarizer.Grains.Inference;
+using Summarizer.Grains.Resilience;
 using Summarizer.Model.KvCache;
 
 namespace Summarizer.Grains.KvStore;
@@ -7,25 +8,30 @@ namespace Summarizer.Grains.KvStore;
 /// <summary>
 /// Where grains put and find shards: the silo's memory cache in front of the optional durable blob store (Redis).
 /// Stored shards go to both; a shard missing from memory is fetched from the blob store and cached; a shard in
-/// neither is reported missing so the document grain re-encodes it. Deserialization runs on an inference thread.
+/// neither is reported missing so the document grain re-encodes it. Deserialization runs on an inference thread. The
+/// durable store's outages are waited out (<see cref="StoreCalls"/>) for up to the silo's outage limit.
 /// </summary>
 public sealed class ShardRepository
 {
     private readonly MemoryShardCache _memory;
     private readonly IShardBlobStore? _durable;
-    private readonly InferenceWorker _worker;
+    private readonly IInferenceQueue _worker;
     private readonly ModelHost _models;
     private readonly ILogger<ShardRepository> _logger;
+    private readonly TimeSpan _outageLimit;
     private readonly Telemetry.SummarizerMetrics? _metrics;
     private long _durableHits, _durableMisses;
 
+    private const string Store = "K/V store";
+
     /// <summary>
-    /// Creates the repository; <paramref name="durable"/> is null when only memory is configured, and
-    /// <paramref name="metrics"/> (the silo's) counts and times the fetches from it.
+    /// Creates the repository; <paramref name="durable"/> is null when only memory is configured; its outages are waited
+    /// out for <paramref name="outageLimit"/>, and <paramref name="metrics"/> (the silo's) counts and times the fetches from it.
     /// </summary>
-    public ShardRepository(MemoryShardCache memory, IShardBlobStore? durable, InferenceWorker worker, ModelHost models, ILogger<ShardRepository> logger,
+    public ShardRepository(MemoryShardCache memory, IShardBlobStore? durable, IInferenceQueue worker, ModelHost models, TimeSpan outageLimit, ILogger<ShardRepository> logger,
         Telemetry.SummarizerMetrics? metrics = null)
     {
+        _outageLimit = outageLimit;
         _metrics = metrics;
         _models = models;
         _memory = memory;
@@ -57,7 +63,7 @@ public sealed class ShardRepository
             {
                 var blobs = await _worker.RunAsync(_ => shards.Select(s =>
                     (s.Key, s.Hidden is null ? KvShardSerializer.Serialize(s.Shard) : KvShardSerializer.Serialize(s.Hidden))).ToList(), cancellationToken);
-                await _durable.PutAsync(blobs, cancellationToken);
+                await StoreCalls.RunAsync(Store, () => _durable.PutAsync(blobs, cancellationToken), _outageLimit, _logger, cancellationToken);
                 sizes = blobs.Select(b => (long)b.Item2.Length).ToArray();
             }
         }
@@ -85,7 +91,7 @@ public sealed class ShardRepository
     /// Leases the shards <paramref name="indices"/> of a document; <c>Leases[i]</c> is the lease of
     /// <c>indices[i]</c> or null, and <c>Missing</c> lists the shard indices found nowhere.
     /// </summary>
-    public async Task<(ShardLease?[] Leases, int[] Missing)> AcquireAsync(string documentKey, IReadOnlyList<int> indices, CancellationToken cancellationToken = default, InferenceWorker? worker = null)
+    public async Task<(ShardLease?[] Leases, int[] Missing)> AcquireAsync(string documentKey, IReadOnlyList<int> indices, CancellationToken cancellationToken = default, IInferenceQueue? worker = null)
     {
         var leases = new ShardLease?[indices.Count];
         var position = new Dictionary<int, int>();
@@ -102,7 +108,7 @@ public sealed class ShardRepository
             {
                 var keys = absent.Select(i => ShardKey.For(documentKey, i)).ToArray();
                 var fetch = _metrics?.StartShardFetch(Telemetry.ShardSource.Redis);
-                var blobs = await _durable.GetAsync(keys, cancellationToken);
+                var blobs = await StoreCalls.RunAsync(Store, () => _durable.GetAsync(keys, cancellationToken), _outageLimit, _logger, cancellationToken);
                 fetch?.Done(keys.Length, blobs.Count(b => b is not null));
                 var found = new List<(ShardKey Key, byte[] Blob)>();
                 for (int j = 0; j < keys.Length; j++)
@@ -128,7 +134,7 @@ public sealed class ShardRepository
     /// Caches serialized shards (from the durable store or another silo) in this silo's memory and leases them.
     /// A blob that fails its checks is logged and skipped, so the shard counts as missing.
     /// </summary>
-    public async Task<IReadOnlyList<(ShardKey Key, ShardLease Lease)>> ImportAsync(IReadOnlyList<(ShardKey Key, byte[] Blob)> blobs, CancellationToken cancellationToken = default, InferenceWorker? worker = null)
+    public async Task<IReadOnlyList<(ShardKey Key, ShardLease Lease)>> ImportAsync(IReadOnlyList<(ShardKey Key, byte[] Blob)> blobs, CancellationToken cancellationToken = default, IInferenceQueue? worker = null)
     {
         // Hidden-form blobs need the model to project their K/V, once, as they enter this silo's memory.
         bool anyHidden = blobs.Any(b => IsHidden(b.Blob));

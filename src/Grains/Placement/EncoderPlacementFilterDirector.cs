@@ -19,9 +19,10 @@ public sealed class EncoderPlacementFilterDirector(ISiloMetadataCache metadata) 
         var unknown = new List<SiloAddress>();
         foreach (var silo in silos)
         {
-            metadata.GetSiloMetadata(silo).Metadata.TryGetValue(SiloRoles.MetadataKey, out var role);
+            metadata.GetSiloMetadata(silo).Metadata.TryGetValue(SiloRoles.MetadataKey, out var value);
+            var role = SiloRoles.FromMetadata(value);
             if (SiloRoles.CanEncode(role)) encoders.Add(silo);
-            else if (!SiloRoles.IsKnown(role)) unknown.Add(silo);
+            else if (role is null) unknown.Add(silo);
         }
         return encoders.Count > 0 ? encoders : unknown;
     }

@@ -10,6 +10,11 @@ namespace Summarizer.Grains.Placement;
 [GenerateSerializer, Immutable]
 public sealed class SiloKeyedPlacement : PlacementStrategy
 {
+    /// <summary>The key of <paramref name="silo"/>'s grain; the one place this key format is built.</summary>
+    public static string KeyOf(SiloAddress silo) => silo.ToParsableString();
+
+    /// <summary>The silo a key built by <see cref="KeyOf"/> names; the one place it is parsed.</summary>
+    public static SiloAddress SiloOf(string key) => SiloAddress.FromParsableString(key);
 }
 
 /// <summary>Marks a grain class for <see cref="SiloKeyedPlacement"/>.</summary>
@@ -23,7 +28,7 @@ public sealed class SiloKeyedPlacementDirector : IPlacementDirector
     public Task<SiloAddress> OnAddActivation(PlacementStrategy strategy, PlacementTarget target, IPlacementContext context)
     {
         var key = target.GrainIdentity.Key.ToString()!;
-        var silo = SiloAddress.FromParsableString(key);
+        var silo = SiloKeyedPlacement.SiloOf(key);
         if (!context.GetCompatibleSilos(target).Contains(silo))
             throw new OrleansException($"Silo {key} named by grain {target.GrainIdentity} is not an active silo that can host it.");
         return Task.FromResult(silo);

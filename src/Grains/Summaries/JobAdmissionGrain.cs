@@ -92,13 +92,24 @@ public sealed class JobAdmissionGrain : Grain, IJobAdmissionGrain
         await ChangeAsync(s => s.ExceptWith(ended));
     }
 
-    /// <summary>Applies <paramref name="change"/> and persists it; if the write fails, memory goes back to what is stored.</summary>
+    /// <summary>
+    /// Applies <paramref name="change"/> and persists it; if the write fails, memory goes back to what is stored. A write
+    /// whose reply was lost may have landed anyway, leaving this activation's version tag stale: on the version conflict
+    /// that follows, the stored set is read again and the change applied to it (callers repeat their calls, and every
+    /// change is idempotent).
+    /// </summary>
     private async Task ChangeAsync(Action<HashSet<string>> change)
     {
         var before = Running.ToHashSet();
         change(Running);
         try
         {
+            await _state.WriteStateAsync();
+        }
+        catch (Orleans.Storage.InconsistentStateException)
+        {
+            await _state.ReadStateAsync();
+            change(Running);
             await _state.WriteStateAsync();
         }
         catch

@@ -12,8 +12,8 @@ public static class RequestOptionsMapper
     {
         if (options.TopKShards is < 1) throw new ArgumentException($"topKShards must be at least 1; got {options.TopKShards}.", "topKShards");
         if (options.ShardLength is < 3) throw new ArgumentException($"shardLength must be at least 3; got {options.ShardLength}.", "shardLength");
-        if (options.DecodeMode is not (null or "local" or "distributed"))
-            throw new ArgumentException($"decodeMode must be 'local' or 'distributed'; got '{options.DecodeMode}'.", "decodeMode");
+        if (options.DecodeMode is { } mode && !Enum.IsDefined(mode))
+            throw new ArgumentException($"decodeMode must be 'auto', 'local' or 'distributed'; got '{mode}'.", "decodeMode");
         if (options.ShardOverlap is < 0) throw new ArgumentException($"shardOverlap must be 0 or more; got {options.ShardOverlap}.", "shardOverlap");
         var mapped = new SummaryOptions
         {

@@ -1,598 +1,356 @@
-using System.Diagnostics;
-using System.Threading.Channels;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Summarizer.Grains.Distributed;
-using Summarizer.Model.Attention;
-using Summarizer.Model.Generation;
 using Orleans.Concurrency;
 using Orleans.Placement;
-using Orleans.Runtime.Placement;
 using Summarizer.Contracts;
+using Summarizer.Grains.Documents;
 using Summarizer.Grains.Hosting;
 using Summarizer.Grains.Inference;
 using Summarizer.Grains.KvStore;
+using Summarizer.Grains.Resilience;
+using Summarizer.Grains.Summaries.Events;
+using Summarizer.Grains.Summaries.Generation;
 using Summarizer.Grains.Telemetry;
+using Summarizer.Model.Pipeline;
 
 namespace Summarizer.Grains.Summaries;
 
 /// <summary>
-/// The grain of one summary job. It has the document grain encode (or find) the shards, leases them from the
-/// <see cref="ShardRepository"/>, runs the search on an inference thread, and publishes each decided delta to
-/// watchers while persisting the job. Reentrant, so watchers are served while generation runs. If the silo dies, the
-/// next activation regenerates (generation is deterministic) and publishes only what was not yet published.
-/// A job is accepted only within the concurrency bounds: a slot on this silo (<see cref="SiloJobSlots"/>) and one of its
-/// tenant's (<see cref="IJobAdmissionGrain"/>); both are given back when it completes, fails or is cancelled, before
-/// the final event is visible. Placed on the caller's silo when it can be, so a job submitted over HTTP runs on (and
-/// counts against) the silo that accepted it.
+/// The grain of one summary job. It only wires the job's parts together: admission (<see cref="JobSlots"/>), the event
+/// log (<see cref="JobEventLog"/>), following the encode (<see cref="EncodeFollower"/>), the decode-mode policy
+/// (<see cref="DecodeModePolicy"/>), the decoder's memory (<see cref="DecoderMemory"/>, shards through
+/// <see cref="ShardAcquisition"/>), generation streaming (<see cref="GenerationRun"/>, <see cref="TokenStream"/>),
+/// statistics (<see cref="JobStatistics"/>) and migration (<see cref="JobMigration"/>). Reentrant, so watchers are served
+/// while the job runs; placed on the caller's silo when it can be, so a job submitted over HTTP runs on (and counts
+/// against) the silo that accepted it. A job found unfinished on activation runs again from its log: the tokens it
+/// published are its decoder's prefix (one pass, nothing decoded again), and it publishes only what follows.
 /// </summary>
 [Reentrant]
 [PreferLocalPlacement]
 public sealed class SummaryGrain : Grain, ISummaryGrain, IGrainMigrationParticipant
 {
-    private const string MigratedKey = "summarizer.migrated";
+    private const string JobStore = "job store";
+    private static readonly TimeSpan CancelWait = TimeSpan.FromSeconds(10);
 
-    private static readonly TimeSpan PersistEvery = TimeSpan.FromMilliseconds(250);
-
-    private readonly IPersistentState<SummaryState> _state;
+    private readonly IPersistentState<JobState> _state;
+    private readonly IPersistentState<JobDocument> _document;
     private readonly ModelHost _models;
-    private readonly InferenceWorker _worker;
-    private readonly ShardRepository _shards;
-    private readonly SiloJobSlots _slots;
-    private readonly ILogger<SummaryGrain> _logger;
+    private readonly InferenceScheduler _scheduler;
+    private readonly ShardAcquisition _acquisition;
+    private readonly DecodeModePolicy _modes;
     private readonly SummarizerOptions _options;
+    private readonly ILogger<SummaryGrain> _logger;
+    private readonly JobEventLog _events;
+    private readonly JobSlots _slots;
+    private readonly JobMigration _migration;
     private readonly SummarizerMetrics _metrics;
-    private readonly CancellationTokenSource _cancel = new();
-    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _cancel = new(), _leaving = new();
     private Task? _run;
-    private DateTime _lastPersist = DateTime.MinValue;
-    private bool _migrating, _migrated;
-    private bool _starting;
-    private bool _resumed;
-    private bool _slotsReleased;
+    private Task<StartOutcome>? _starting;
 
     /// <summary>Created by Orleans.</summary>
-    public SummaryGrain([PersistentState("summary", StorageNames.Summarizer)] IPersistentState<SummaryState> state,
-        ModelHost models, InferenceWorker worker, ShardRepository shards, SiloJobSlots slots, IOptions<SummarizerOptions> options, ILogger<SummaryGrain> logger,
-        SummarizerMetrics metrics)
+    public SummaryGrain([PersistentState("summary", StorageNames.Summarizer)] IPersistentState<JobState> state,
+        [PersistentState("document", StorageNames.Summarizer)] IPersistentState<JobDocument> document,
+        ModelHost models, InferenceScheduler scheduler, ShardAcquisition acquisition, DecodeModePolicy modes, IJobEventStore events, SiloJobSlots slots,
+        IOptions<SummarizerOptions> options, ILogger<SummaryGrain> logger, SummarizerMetrics metrics)
     {
         _metrics = metrics;
-        _slots = slots;
-        _options = options.Value;
         _state = state;
+        _document = document;
         _models = models;
-        _worker = worker;
-        _shards = shards;
+        _scheduler = scheduler;
+        _acquisition = acquisition;
+        _modes = modes;
+        _options = options.Value;
         _logger = logger;
+        _events = new JobEventLog(JobId, events, logger);
+        _slots = new JobSlots(JobId, slots, GrainFactory, _options.OutageLimit, logger);
+        _migration = new JobMigration(_options.PreferDocumentSilo, logger);
     }
 
     private SummaryJob Job => _state.State.Job;
 
-    private SiloAddress Here => GrainContext.Address.SiloAddress!;
-
     private string JobId => this.GetPrimaryKeyString();
+
+    private SiloAddress Here => GrainContext.Address.SiloAddress!;
 
     /// <inheritdoc />
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        // A job persisted mid-flight lost its silo: pick it up again.
-        if (_state.State.Request is not null && !Job.IsFinished && _migrated)
-        {
-            // Moved here to be near its document: it now counts against this silo (the old one gave its slot back).
-            _slots.Acquire(JobId);
-            StartRun();
-        }
-        else if (_state.State.Request is not null && !Job.IsFinished)
+        if (!_state.State.Accepted || Job.IsFinished) return Task.CompletedTask;
+        // Unfinished: its silo was lost (or stopped), or it moved here. Accepted earlier, so it runs whatever the bounds.
+        if (!_migration.Arrived)
         {
             _state.State.Job = Job with { Resumes = Job.Resumes + 1 };
-            _logger.LogWarning("Resuming job {Job} after losing its silo ({Tokens} tokens already published).", Job.JobId, Job.TokenIds.Count);
-            // Accepted earlier, so it runs whatever the bounds; it counts against this silo and keeps its tenant slot.
-            _slots.Acquire(JobId);
-            _resumed = true;
-            StartRun();
+            _logger.LogWarning("Resuming job {Job} after losing its silo.", JobId);
         }
+        _slots.TakeSilo();
+        StartRun(resumed: !_migration.Arrived);
         return Task.CompletedTask;
     }
 
     /// <inheritdoc />
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        _events.Close();
         if (reason.ReasonCode == DeactivationReasonCode.Migrating)
         {
-            // Migration is best effort: should the target refuse, this call (routed to wherever the grain now lives)
-            // activates the job again, and it resumes with nobody having to call.
-            _ = GrainFactory.GetGrain<ISummaryGrain>(this.GetPrimaryKeyString()).GetAsync();
+            // Best effort: should the target refuse, this call activates the job again wherever it now lives.
+            _ = GrainFactory.GetGrain<ISummaryGrain>(JobId).GetAsync();
             return;
         }
-        if (reason.ReasonCode != DeactivationReasonCode.ShuttingDown || _run is null || _run.IsCompleted) return;
-        // The silo is leaving (scale-in, rolling update): let the running job finish within the deactivation budget.
-        // If it cannot, persist what was published; the job's next activation, on a remaining silo at the next call
-        // (a watcher reconnecting, a GET), regenerates silently and publishes only what follows.
-        try
+        if (reason.ReasonCode == DeactivationReasonCode.ShuttingDown && _run is { IsCompleted: false })
         {
-            await _run.WaitAsync(cancellationToken);
+            // The silo is leaving (scale-in, rolling update): the running job may finish within the deactivation budget;
+            // if not, it goes on from its log on a remaining silo, activated at once by this call.
+            try { await _run.WaitAsync(cancellationToken); }
+            catch (OperationCanceledException)
+            {
+                _logger.LogWarning("Job {Job} did not finish before its silo shut down; another silo resumes it.", JobId);
+                _ = GrainFactory.GetGrain<ISummaryGrain>(JobId).GetAsync();
+            }
         }
-        catch (OperationCanceledException)
-        {
-            _logger.LogWarning("Job {JobId} did not finish before its silo shut down; persisted for another silo to resume.", this.GetPrimaryKeyString());
-            await PersistAsync();
-            // A call to this grain from here is forwarded to a new activation on a silo that stays, which resumes
-            // the job even if no client is watching.
-            _ = GrainFactory.GetGrain<ISummaryGrain>(this.GetPrimaryKeyString()).GetAsync();
-        }
+        _leaving.Cancel();
     }
 
     /// <inheritdoc />
-    public void OnDehydrate(IDehydrationContext dehydrationContext) => dehydrationContext.TryAddValue(MigratedKey, true);
+    public void OnDehydrate(IDehydrationContext dehydrationContext) => dehydrationContext.TryAddValue(JobMigration.ContextKey, true);
 
     /// <inheritdoc />
-    public void OnRehydrate(IRehydrationContext rehydrationContext) => _migrated = rehydrationContext.TryGetValue(MigratedKey, out bool moved) && moved;
+    public void OnRehydrate(IRehydrationContext rehydrationContext) =>
+        _migration.Arrived = rehydrationContext.TryGetValue(JobMigration.ContextKey, out bool moved) && moved;
 
     /// <inheritdoc />
-    public async Task<StartOutcome> StartAsync(SummaryRequest request)
+    public Task<StartOutcome> StartAsync(SummaryRequest request)
     {
-        if (_state.State.Request is not null) return new StartOutcome(Job, null);
+        if (_state.State.Accepted) return Task.FromResult(new StartOutcome(Job, null));
+        // A caller repeating a start still under way (after a timeout) gets that start's outcome.
+        if (_starting is { IsCompleted: false }) return _starting;
+        return _starting = StartCoreAsync(request);
+    }
+
+    private async Task<StartOutcome> StartCoreAsync(SummaryRequest request)
+    {
         if (string.IsNullOrWhiteSpace(request.Text)) throw new ArgumentException("The document is empty or whitespace only.", "text");
         RequestOptionsMapper.ToModel(request.Options);
-        if (_starting) throw new InvalidOperationException($"Job {JobId} is already being started.");
-        _starting = true;
+        // The bounds first; a refusal changes nothing stored (this silo's count is memory, the tenant's is not written).
+        JobLimitRefusal? refusal;
+        try { refusal = await _slots.TryTakeAsync(request.Tenant, _options.JobLimitRetryAfterSeconds); }
+        catch (Exception e) when (StoreCalls.IsStoreFailure(e)) { throw Unavailable(e); }
+        if (refusal is not null)
+        {
+            _logger.LogInformation("Refused job {Job}: {Bound} ({Limit}) reached.", JobId, refusal.Bound, refusal.Limit);
+            return new StartOutcome(null, refusal);
+        }
         try
         {
-            // The bounds first; a refusal changes nothing stored (this silo's count is memory, the tenant's is not written).
-            if (!_slots.TryAcquire(JobId, out int onSilo))
-                return Refused(JobLimitRefusal.PerSilo, _slots.Limit, onSilo);
-            var admission = GrainFactory.GetGrain<IJobAdmissionGrain>(request.Tenant);
-            JobAdmission admitted;
-            try { admitted = await admission.TryAdmitAsync(JobId); }
-            catch
-            {
-                _slots.Release(JobId);
-                throw;
-            }
-            if (!admitted.Admitted)
-            {
-                _slots.Release(JobId);
-                return Refused(JobLimitRefusal.PerTenant, admitted.Limit, admitted.Running);
-            }
-
-            _state.State.Request = request;
-            _state.State.Job = new SummaryJob
-            {
-                JobId = JobId,
-                Tenant = request.Tenant,
-                Status = SummaryStatus.Queued,
-                Options = request.Options,
-                CreatedAt = DateTimeOffset.UtcNow,
-            };
-            try
-            {
-                await _state.WriteStateAsync();
-            }
-            catch
-            {
-                // Not recorded means not accepted: forget it, so this activation never claims a job that does not
-                // exist, and give the slots back (a tenant slot that cannot be given back now is freed by the
-                // admission grain's check, as this job will never run).
-                _state.State = new SummaryState();
-                _slots.Release(JobId);
-                try { await admission.ReleaseAsync(JobId); }
-                catch (Exception e) { _logger.LogWarning("Could not give back the tenant slot of unrecorded job {Job}: {Reason}", JobId, e.Message); }
-                throw;
-            }
+            // The text first: a recorded job can always have its document encoded, on whichever silo resumes it.
+            _document.State.Text = request.Text;
+            await _document.WriteStateAsync();
+            _state.State.Job = new SummaryJob { JobId = JobId, Tenant = request.Tenant, Status = SummaryStatus.Queued, Options = request.Options, CreatedAt = DateTimeOffset.UtcNow };
+            await _state.WriteStateAsync();
             _metrics.JobSubmitted(request.Tenant); // telemetry
-            StartRun();
-            return new StartOutcome(Job, null);
         }
-        finally
+        catch (Exception e)
         {
-            _starting = false;
+            // Not recorded means not accepted: forget it and give the slots back (a tenant slot that cannot be given back
+            // now is freed by the admission grain's check, as this job will never run).
+            _state.State = new JobState();
+            _document.State = new JobDocument();
+            await _slots.ReleaseAsync(request.Tenant, finished: true);
+            throw StoreCalls.IsStoreFailure(e) ? Unavailable(e) : e;
         }
+        StartRun(resumed: false);
+        return new StartOutcome(Job, null);
     }
 
-    private StartOutcome Refused(string bound, int limit, int running)
+    private StorageUnavailableException Unavailable(Exception e)
     {
-        _logger.LogInformation("Refused job {Job}: {Bound} ({Limit}) reached.", JobId, bound, limit);
-        return new StartOutcome(null, new JobLimitRefusal(bound, limit, running, _options.JobLimitRetryAfterSeconds));
+        var failure = StoreCalls.Describe(JobStore, e);
+        _logger.LogWarning(e, "Job {Job} could not be recorded: {Reason}", JobId, failure.Message);
+        return new StorageUnavailableException(failure.Message, failure.Transient);
     }
 
     /// <inheritdoc />
-    public Task<bool> IsRunningAsync() => Task.FromResult(_starting || (_state.State.Request is not null && !Job.IsFinished));
+    public Task<bool> IsRunningAsync() => Task.FromResult(_starting is { IsCompleted: false } || (_state.State.Accepted && !Job.IsFinished));
 
     /// <inheritdoc />
-    public Task<SummaryJob?> GetAsync() => Task.FromResult(_state.State.Request is null ? null : Job);
+    public async Task<SummaryJob?> GetAsync()
+    {
+        if (!_state.State.Accepted) return null;
+        if (!Job.IsFinished) await _events.LoadAsync();
+        return Snapshot();
+    }
 
     /// <inheritdoc />
     public async Task<SummaryJob?> CancelAsync()
     {
-        if (_state.State.Request is null) return null;
+        if (!_state.State.Accepted) return null;
         if (!Job.IsFinished) _cancel.Cancel();
-        if (_run is not null) await _run;
-        return Job;
+        // The run notices at its next step (a queued encode is not waited for); a store outage may hold its last event.
+        if (_run is not null) await Task.WhenAny(_run, Task.Delay(CancelWait));
+        return Snapshot();
     }
 
     /// <inheritdoc />
-    public async IAsyncEnumerable<SummaryEvent> WatchAsync(long afterSequence)
+    public IAsyncEnumerable<SummaryEvent> WatchAsync(long afterSequence) => WatchCoreAsync(afterSequence);
+
+    // The enumerator's token is cancelled when the watcher goes away, so no watch outlives its client.
+    private async IAsyncEnumerable<SummaryEvent> WatchCoreAsync(long afterSequence, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        if (_state.State.Request is null) yield break;
-        while (true)
+        if (!_state.State.Accepted) yield break;
+        await foreach (var e in _events.WatchAsync(afterSequence, cancellationToken)) yield return e;
+    }
+
+    /// <summary>The job as a client sees it: finished jobs from their state, running ones with what their log holds so far.</summary>
+    private SummaryJob Snapshot() => Job.IsFinished
+        ? Job
+        : Job with { TokenIds = _events.TokenIds, Text = _events.Text, LastSequence = _events.LastSequence };
+
+    private void StartRun(bool resumed) => _run ??= RunAsync(resumed);
+
+    private async Task RunAsync(bool resumed)
+    {
+        // A keep-alive timer holds the activation while the job runs, however long it goes without calls.
+        using var keepAlive = this.RegisterGrainTimer(_ => Task.CompletedTask, new GrainTimerCreationOptions(TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1)) { KeepAlive = true, Interleave = true });
+        // A conflict means another activation published meanwhile (this one outlived its silo's shutdown): read the
+        // log again and go on from it.
+        for (int attempt = 1; await RunOnceAsync(resumed) && attempt < 5; attempt++)
         {
-            var changed = _changed.Task;
-            foreach (var e in _state.State.Events.Where(e => e.Sequence > afterSequence).ToArray())
-            {
-                yield return e;
-                afterSequence = e.Sequence;
-                if (e.IsTerminal) yield break;
-            }
-            // Moving to another silo: end the watch without a terminal event; the client resubscribes from its last
-            // sequence and reaches the new activation.
-            if (_migrating) yield break;
-            await changed;
+            await _events.ReloadAsync();
+            _slots.TakeSilo();
+            resumed = true;
         }
     }
 
-    private void StartRun()
+    /// <summary>One run of the job; true when it must run again from a reloaded log.</summary>
+    private async Task<bool> RunOnceAsync(bool resumed)
     {
-        _run ??= RunAsync();
-    }
-
-    private async Task RunAsync()
-    {
-        var request = _state.State.Request!;
-        using var telemetry = _metrics.TrackJob(JobId, request.Tenant, Job.CreatedAt, firstRun: Job.TokenIds.Count == 0, _logger); // telemetry: span, log scope, metrics
-        // Tokens already published before a restart are regenerated silently, then publishing resumes after them.
-        var published = Job.TokenIds.ToList();
         var cancel = _cancel.Token;
-        var statistics = Job.Statistics;
-        // A keep-alive timer holds the activation while the job runs, however long it goes without calls.
-        var keepAlive = this.RegisterGrainTimer(_ => Task.CompletedTask, new GrainTimerCreationOptions(TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1)) { KeepAlive = true, Interleave = true });
-        var leases = Array.Empty<ShardLease?>();
+        var statistics = new JobStatistics(Job.Statistics);
+        JobTelemetry? telemetry = null;
+        DecoderMemory? memory = null;
         try
         {
-            if (_resumed)
+            await _events.LoadAsync();
+            if (_events.Terminal is { } terminal)
             {
-                // Its tenant slot may have been lost with the admission grain's silo (memory storage): hold it again.
-                try { await GrainFactory.GetGrain<IJobAdmissionGrain>(request.Tenant).HoldAsync(JobId); }
-                catch (Exception e) { _logger.LogWarning("Resumed job {Job} could not re-register with its tenant's bound: {Reason}", JobId, e.Message); }
+                // The job ended, but its state was not written before its silo went: the log says how.
+                await FinishAsync(terminal, append: false);
+                return false;
             }
-            var model = await _models.GetAsync();
-            var options = RequestOptionsMapper.ToModel(request.Options);
-            var text = DocumentKeys.Normalize(request.Text);
-            var documentKey = DocumentKeys.For(request.Tenant, DocumentKeys.ContentHash(text), model.Fingerprint);
-            await UpdateAsync(Job with { Status = SummaryStatus.Encoding, DocumentKey = documentKey, Silo = RuntimeIdentity });
+            // Spans, log scope and metrics of this run; only a run that has published nothing can time the first token.
+            telemetry = _metrics.TrackJob(JobId, Job.Tenant, Job.CreatedAt, firstRun: _events.TokenIds.Count == 0, _logger);
+            statistics = new JobStatistics(Job.Statistics, telemetry);
+            if (resumed) await _slots.HoldTenantAsync(Job.Tenant);
+            var model = await LoadModelAsync(cancel);
+            var text = _document.State.Text ?? throw new JobFailedException(JobFailureReason.Internal, "The job's document is no longer stored; submit it again.");
+            var (normalized, hash) = await TextIdentity.ComputeAsync(text, cancel);
+            var documentKey = new DocumentKey(Job.Tenant, hash, model.Fingerprint);
+            await SetJobAsync(Job with { Status = SummaryStatus.Encoding, DocumentKey = documentKey.ToString(), Silo = RuntimeIdentity });
 
-            var encodeClock = Stopwatch.StartNew();
-            var document = GrainFactory.GetGrain<IDocumentGrain>(documentKey);
-            var source = new DocumentSource(text, request.Options.ShardLength, request.Options.ShardOverlap);
-            var encoded = await FollowEncodingAsync(document, () => document.EnsureEncodedAsync(source));
+            statistics.EncodeStarted();
+            var document = GrainFactory.GetGrain<IDocumentGrain>(documentKey.ToString());
+            var encoded = await EncodeFollower.FollowAsync(document, new DocumentSource(normalized, Job.Options.ShardLength, Job.Options.ShardOverlap),
+                _events.LastProgress is { } p ? (p.ShardsDone, p.ShardsTotal) : null,
+                progress => PublishAsync(new SummaryEvent { Kind = SummaryEventKind.Progress, ShardsDone = progress.ShardsDone, ShardsTotal = progress.ShardsTotal }),
+                _options.OutageLimit, _logger, cancel);
+            statistics.Encoded(encoded.EncoderRuns);
             var manifest = encoded.Manifest;
-            // Counted now, so a job that moves to another silo carries its encoder runs with it.
-            statistics = statistics with { EncoderRuns = statistics.EncoderRuns + encoded.EncoderRuns };
-            long encoderRuns = 0;
             if (manifest.Status != DocumentStatus.Encoded) throw new JobFailedException(JobFailureReason.Encoding, manifest.Error ?? "The document could not be encoded.");
 
-            bool distributed = (request.Options.DecodeMode ?? _options.DecodeMode) switch
+            var options = RequestOptionsMapper.ToModel(Job.Options);
+            var mode = _modes.Choose(Job.Options.DecodeMode, manifest.TotalBytes);
+            if (mode == DecodeMode.Distributed)
             {
-                "distributed" => true,
-                "local" => false,
-                _ => manifest.TotalBytes > _options.DistributedAboveBytes,
-            };
-            // The memory is built on the inference thread: stacking a large document's K/V is real tensor work.
-            Func<ICrossAttentionMemory> createMemory;
-            DistributedCrossAttention? scatter = null;
-            if (distributed)
-            {
-                // Shard grains load their shards where placement put them; only summaries come back here.
-                var grains = Enumerable.Range(0, manifest.ShardCount)
-                    .Select(i => GrainFactory.GetGrain<IShardGrain>(ShardGrain.KeyOf(documentKey, i))).ToArray();
-                var summaries = await Task.WhenAll(grains.Select(g => g.PrepareAsync()));
-                statistics = statistics with { ShardSilos = summaries.Select(s => s.Silo).Distinct().Count() };
-                var bySilo = summaries.Where(s => s.Address is not null).GroupBy(s => s.Address!).ToDictionary(g => g.Key, g => g.Count());
-                if (await MoveTowardsAsync(bySilo, statistics)) return;
-                statistics = statistics with { LocalShardShare = bySilo.GetValueOrDefault(Here) / (double)manifest.ShardCount };
-                createMemory = () => scatter = new DistributedCrossAttention(grains, summaries, model.Network.CrossAttentionHeads, options.CrossAttention);
+                var layout = await DecoderMemory.PlaceShardsAsync(GrainFactory, manifest, _options.OutageLimit, _logger, cancel);
+                if (await MoveAsync(layout.BySilo, statistics)) return false;
+                memory = DecoderMemory.Distributed(layout, model, options, _options.OutageLimit, _logger);
+                statistics.Placed(manifest, mode, layout.SiloCount, layout.BySilo.GetValueOrDefault(Here) / (double)manifest.ShardCount, 0);
             }
             else
             {
-                // Local decoding pulls every shard here; the document grain's silo already holds them all in memory.
-                if (encoded.Silo is { } documentSilo && await MoveTowardsAsync(new() { [documentSilo] = manifest.ShardCount }, statistics)) return;
-                (leases, var repairRuns) = await LoadShardsAsync(document, manifest, cancel);
-                statistics = statistics with { LocalShardShare = encoded.Silo == Here ? 1 : 0 };
-                encoderRuns += repairRuns;
-                var local = leases.Select(l => l!.Shard).ToArray();
-                createMemory = () => new ShardedCrossAttention(local, options.CrossAttention, model.Network.Device);
+                // The document grain's silo already holds every freshly encoded shard in memory: decode there.
+                if (encoded.Silo is { } documentSilo && await MoveAsync(new Dictionary<SiloAddress, int> { [documentSilo] = manifest.ShardCount }, statistics)) return false;
+                memory = await DecoderMemory.LocalAsync(_acquisition, manifest, model, options, cancel);
+                statistics.Placed(manifest, mode, shardSilos: 0, encoded.Silo == Here ? 1 : 0, memory.RepairRuns);
             }
-            encodeClock.Stop();
-            statistics = statistics with
-            {
-                // Runs accumulate over resumes: a job picked up after a crash that re-encoded nothing adds nothing.
-                ShardCount = manifest.ShardCount, SourceTokens = manifest.SourceTokens, EncoderRuns = statistics.EncoderRuns + encoderRuns,
-                EncodeMs = encodeClock.Elapsed.TotalMilliseconds, DecodeMode = distributed ? "distributed" : "local",
-            };
-            telemetry.Decoding(manifest.ShardCount, manifest.SourceTokens, distributed); // telemetry
-            await UpdateAsync(Job with { Status = SummaryStatus.Decoding, Statistics = statistics });
-
-            var decided = Channel.CreateUnbounded<int[]>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-            var decodeClock = Stopwatch.StartNew();
-            TimedCrossAttention? timedMemory = null;
-            Func<CancellationToken, GenerationResult> generate = ct =>
-            {
-                ICrossAttentionMemory? memory = null;
-                try
-                {
-                    memory = createMemory();
-                    timedMemory = new TimedCrossAttention(memory);
-                    return model.Generate(timedMemory, options, ids => decided.Writer.TryWrite(ids.ToArray()), ct);
-                }
-                finally
-                {
-                    decided.Writer.TryComplete();
-                    (memory as IDisposable)?.Dispose();
-                }
-            };
-            // Distributed decoding waits on shard grains most of each step: a thread of its own, not the inference queue.
-            var generation = distributed ? DedicatedThread.RunAsync($"decode-{Job.JobId}", generate, cancel) : _worker.RunAsync(generate, cancel);
-            // Cancelled before it ever ran: the reader below must still see the end of the stream.
-            _ = generation.ContinueWith(_ => decided.Writer.TryComplete(), TaskScheduler.Default);
-
-            var stream = model.Tokenizer.CreateStreamingDecoder();
-            var tokens = new List<int>();
-            double? firstTokenMs = null;
-            await foreach (var ids in decided.Reader.ReadAllAsync())
-            {
-                firstTokenMs ??= decodeClock.Elapsed.TotalMilliseconds;
-                var fresh = new List<int>();
-                string delta = "";
-                foreach (var id in ids)
-                {
-                    int position = tokens.Count;
-                    tokens.Add(id);
-                    var piece = stream.Append(id);
-                    if (position < published.Count)
-                    {
-                        if (published[position] != id) throw new JobFailedException(JobFailureReason.Regeneration, "Regenerated tokens differ from those already published; the model or its shards changed.");
-                        continue;
-                    }
-                    fresh.Add(id);
-                    delta += piece;
-                }
-                if (fresh.Count > 0) await PublishAsync(new SummaryEvent { Kind = SummaryEventKind.Delta, Text = delta, TokenIds = fresh }, force: false);
-                telemetry.Published(fresh.Count); // telemetry
-            }
-            var result = await generation;
-            decodeClock.Stop();
-            var tail = stream.Flush();
-            var summary = model.Tokenizer.Decode(result.GeneratedIds);
-            statistics = statistics with
-            {
-                Tokens = result.GeneratedIds.Count,
-                TimeToFirstTokenMs = firstTokenMs ?? 0,
-                DecodeMs = decodeClock.Elapsed.TotalMilliseconds,
-                TokensPerSecond = result.GeneratedIds.Count / Math.Max(decodeClock.Elapsed.TotalSeconds, 1e-9),
-                CrossAttentionShare = timedMemory!.Elapsed.TotalMilliseconds / Math.Max(decodeClock.Elapsed.TotalMilliseconds, 1e-9),
-                RoundTripsPerToken = scatter is null ? 0 : (double)scatter.RoundTrips / Math.Max(1, result.DecoderSteps),
-                BytesPerToken = scatter is null ? 0 : (double)scatter.BytesMoved / Math.Max(1, result.DecoderSteps),
-            };
-            if (tail.Length > 0) await PublishAsync(new SummaryEvent { Kind = SummaryEventKind.Delta, Text = tail }, force: false);
-            _state.State.Job = Job with { Status = SummaryStatus.Completed, Text = summary, TokenIds = result.GeneratedIds.ToArray(), Statistics = statistics, CompletedAt = DateTimeOffset.UtcNow };
-            await PublishAsync(new SummaryEvent { Kind = SummaryEventKind.Done, Text = summary, TokenIds = result.GeneratedIds.ToArray(), Statistics = statistics }, force: true);
-            telemetry.Completed(result.GeneratedIds.Count, statistics.TokensPerSecond); // telemetry
+            statistics.DecodeStarted();
+            await SetJobAsync(Job with { Status = SummaryStatus.Decoding, Statistics = statistics.Current });
+            var (result, summary) = await GenerationStream.RunAsync(model, memory, options, mode, _scheduler,
+                $"decode-{JobId}", _events, PublishAsync, statistics, cancel);
+            var done = new SummaryEvent { Kind = SummaryEventKind.Done, Text = summary, TokenIds = result.GeneratedIds.ToArray(), Statistics = statistics.Current };
+            await FinishAsync(done, append: true);
+            statistics.Ended(SummaryStatus.Completed);
+        }
+        catch (OperationCanceledException) when (_leaving.IsCancellationRequested)
+        {
+            // The activation is going away; the job goes on from its log wherever it is activated next.
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
-            _state.State.Job = Job with { Status = SummaryStatus.Cancelled, Error = "Cancelled by the client.", Statistics = statistics, CompletedAt = DateTimeOffset.UtcNow };
-            await PublishAsync(new SummaryEvent { Kind = SummaryEventKind.Error, Error = "cancelled" }, force: true);
-            telemetry.Cancelled(); // telemetry
+            await FinishAsync(new SummaryEvent { Kind = SummaryEventKind.Error, Error = JobEnding.Cancelled }, append: true, statistics.Current);
+            statistics.Ended(SummaryStatus.Cancelled);
+        }
+        catch (EventLogConflictException e)
+        {
+            _logger.LogWarning("{Reason} Reading the log again.", e.Message);
+            return true;
         }
         catch (Exception e)
         {
-            var reason = e.Message;
-            if (e is not JobFailedException) _logger.LogError(e, "Summary job {Job} failed.", Job.JobId);
-            _state.State.Job = Job with { Status = SummaryStatus.Failed, Error = reason, Statistics = statistics, CompletedAt = DateTimeOffset.UtcNow };
-            await PublishAsync(new SummaryEvent { Kind = SummaryEventKind.Error, Error = reason }, force: true);
-            telemetry.Failed(e is JobFailedException failed ? failed.Reason : TelemetryReasons.Classify(e)); // telemetry
+            var reason = UserFacingError.Describe(e, _logger, $"Summary job {JobId}");
+            await FinishAsync(new SummaryEvent { Kind = SummaryEventKind.Error, Error = reason }, append: true, statistics.Current);
+            statistics.Ended(SummaryStatus.Failed, e);
         }
         finally
         {
-            foreach (var l in leases) l?.Dispose();
-            keepAlive.Dispose();
-            // Normally done before the final event was published; here when that final write failed.
-            await ReleaseSlotsAsync();
+            memory?.Dispose();
+            telemetry?.Dispose();
+            // Normally given back before the final event was published; here when the run stops unfinished.
+            await _slots.ReleaseAsync(Job.Tenant, Job.IsFinished);
         }
+        return false;
     }
 
-    /// <summary>
-    /// Gives back this silo's slot, and the tenant's if the job is finished (a job that stops here unfinished is
-    /// resumed elsewhere and keeps it). Once per activation.
-    /// </summary>
-    private async Task ReleaseSlotsAsync()
+    private async Task<SummarizationModel> LoadModelAsync(CancellationToken cancel)
     {
-        if (_slotsReleased) return;
-        _slotsReleased = true;
-        _slots.Release(JobId);
-        if (!Job.IsFinished) return;
-        try { await GrainFactory.GetGrain<IJobAdmissionGrain>(Job.Tenant).ReleaseAsync(JobId); }
-        catch (Exception e)
-        {
-            // The admission grain frees it when the tenant next reaches its bound (it asks this finished job).
-            _logger.LogWarning("Job {Job} could not give back its tenant slot: {Reason}", JobId, e.Message);
-        }
+        try { return await _models.GetAsync().WaitAsync(cancel); }
+        catch (Exception e) when (e is not OperationCanceledException) { throw new JobFailedException(JobFailureReason.Model, e.Message); }
     }
 
-    /// <summary>
-    /// Leases every shard in this silo: from memory, the durable store, or the document grain's silo (which holds
-    /// them after encoding); shards found nowhere are re-encoded by the document grain.
-    /// </summary>
-    private async Task<(ShardLease?[] Leases, long RepairRuns)> LoadShardsAsync(IDocumentGrain document, DocumentManifest manifest, CancellationToken cancel)
+    /// <summary>Moves the job towards its shards when <see cref="JobMigration"/> says so; true when it is leaving.</summary>
+    private async Task<bool> MoveAsync(IReadOnlyDictionary<SiloAddress, int> shardsBySilo, JobStatistics statistics)
     {
-        using var span = SummarizerActivities.StartShardLoad(manifest.ShardCount); // telemetry
-        long repairRuns = 0;
-        var key = manifest.DocumentKey;
-        var (leases, missing) = await _shards.AcquireAsync(key, manifest.ShardCount, cancel);
-        try
-        {
-            // Not in this silo's memory nor the durable store: the document grain's silo may still hold them.
-            foreach (var batch in BatchesOfBytes(manifest, missing))
-            {
-                var fetch = _metrics.StartShardFetch(ShardSource.Peer); // telemetry
-                var blobs = await document.ExportShardsAsync(batch);
-                fetch.Done(batch.Length, blobs.Count(b => b is not null)); // telemetry
-                await ImportAsync(batch.Zip(blobs).Where(p => p.Second is not null).Select(p => (p.First, p.Second!)).ToArray());
-            }
-            missing = Enumerable.Range(0, manifest.ShardCount).Where(i => leases[i] is null).ToArray();
-            // Lost everywhere (evicted with no durable store behind, or corrupt): re-encode, counted and logged.
-            foreach (var batch in BatchesOfBytes(manifest, missing))
-            {
-                var repaired = await document.RepairAsync(batch);
-                repairRuns += repaired.EncoderRuns;
-                await ImportAsync(repaired.Indices.Zip(repaired.Shards).ToArray());
-            }
-        }
-        catch
-        {
-            // The job gets none of them, so none may stay leased (they would pin evicted shards in memory).
-            foreach (var l in leases) l?.Dispose();
-            throw;
-        }
-        missing = Enumerable.Range(0, manifest.ShardCount).Where(i => leases[i] is null).ToArray();
-
-        async Task ImportAsync(IReadOnlyList<(int Index, byte[] Blob)> found)
-        {
-            foreach (var (shardKey, lease) in await _shards.ImportAsync(found.Select(f => (ShardKey.For(key, f.Index), f.Blob)).ToArray(), cancel))
-                leases[shardKey.Index] = lease;
-        }
-
-        if (missing.Length > 0)
-        {
-            foreach (var l in leases) l?.Dispose();
-            throw new JobFailedException(JobFailureReason.Shards, $"{missing.Length} shards of the document could not be stored or loaded (K/V store unavailable?).");
-        }
-        return (leases, repairRuns);
-    }
-
-    /// <summary>Groups shard indices so one transfer carries at most about 64 MiB.</summary>
-    private static IEnumerable<int[]> BatchesOfBytes(DocumentManifest manifest, IReadOnlyList<int> indices)
-    {
-        const long limit = 64L << 20;
-        var batch = new List<int>();
-        long bytes = 0;
-        foreach (var i in indices)
-        {
-            long size = manifest.Shards.FirstOrDefault(s => s.Index == i)?.Bytes ?? 0;
-            if (batch.Count > 0 && bytes + size > limit)
-            {
-                yield return batch.ToArray();
-                batch.Clear();
-                bytes = 0;
-            }
-            batch.Add(i);
-            bytes += size;
-        }
-        if (batch.Count > 0) yield return batch.ToArray();
-    }
-
-    /// <summary>
-    /// Starts moving this job to the silo holding most of its document's shards, when that is not this silo and the
-    /// job has not moved before (so two silos can never pass it back and forth). The job is persisted; Orleans moves
-    /// the activation once watchers have been released, and the new activation resumes the run at once.
-    /// </summary>
-    private async Task<bool> MoveTowardsAsync(Dictionary<SiloAddress, int> shardsBySilo, SummaryStatistics statistics)
-    {
-        if (!_options.PreferDocumentSilo || Job.Migrations > 0 || shardsBySilo.Count == 0) return false;
-        int here = shardsBySilo.GetValueOrDefault(Here);
-        var (best, most) = shardsBySilo.OrderByDescending(p => p.Value).ThenBy(p => p.Key.ToString(), StringComparer.Ordinal).Select(p => (p.Key, p.Value)).First();
-        if (most <= here) return false;
-        _logger.LogInformation("Moving job {Job} to {Silo}, which holds {Most} of its shards ({Here} here).", Job.JobId, best, most, here);
-        _state.State.Job = Job with { Migrations = Job.Migrations + 1, Statistics = statistics };
-        await PersistAsync();
-        RequestContext.Set(IPlacementDirector.PlacementHintKey, best);
-        this.MigrateOnIdle();
-        RequestContext.Remove(IPlacementDirector.PlacementHintKey);
-        _migrating = true;
-        var changed = _changed;
-        _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        changed.TrySetResult();
+        if (_migration.Target(shardsBySilo, Here, Job.Migrations) is not { } target) return false;
+        await SetJobAsync(Job with { Migrations = Job.Migrations + 1, Statistics = statistics.Current });
+        _migration.Start(this, target);
+        // Watchers' streams end without a final event; clients resubscribe and reach the new activation.
+        _events.Close();
         return true;
     }
 
     /// <summary>
-    /// Waits for the document grain to encode, publishing its progress. Encoding a long document can outlast Orleans'
-    /// response timeout, which bounds the wait for a grain call but not the call itself: the encode goes on, so a
-    /// timed-out call is simply made again, and the repeat returns once the encode ends. Encoder runs are then read
-    /// from the manifest's total instead of the lost reply.
+    /// Ends the job with <paramref name="terminal"/>: its slots are given back first (a client that submits again on
+    /// "done" is not refused), the event is made durable, and only then does the job's status say so.
     /// </summary>
-    private async Task<EncodeOutcome> FollowEncodingAsync(IDocumentGrain document, Func<Task<EncodeOutcome>> startEncoding)
+    private async Task FinishAsync(SummaryEvent terminal, bool append, SummaryStatistics? statistics = null)
     {
-        long runsBefore = (await document.GetManifestAsync()).EncoderRuns;
-        bool timedOut = false;
-        var encoding = startEncoding();
-        var last = new EncodingProgress(DocumentStatus.New, -1, -1);
-        while (true)
-        {
-            await Task.WhenAny(encoding, Task.Delay(200));
-            var progress = encoding.IsCompleted ? null : await document.GetProgressAsync();
-            if (progress is not null && progress.ShardsTotal > 0 && progress != last)
-            {
-                last = progress;
-                await PublishAsync(new SummaryEvent { Kind = SummaryEventKind.Progress, ShardsDone = progress.ShardsDone, ShardsTotal = progress.ShardsTotal }, force: false);
-            }
-            if (!encoding.IsCompleted) continue;
-            EncodeOutcome outcome;
-            try
-            {
-                outcome = await encoding;
-            }
-            catch (TimeoutException)
-            {
-                _logger.LogInformation("Job {Job}: encoding is outlasting the grain-call timeout; waiting on.", Job.JobId);
-                timedOut = true;
-                encoding = startEncoding();
-                continue;
-            }
-            if (timedOut) outcome = outcome with { EncoderRuns = Math.Max(0, outcome.Manifest.EncoderRuns - runsBefore) };
-            var manifest = outcome.Manifest;
-            if (manifest.Status == DocumentStatus.Encoded && (last.ShardsDone != manifest.ShardCount || last.ShardsTotal != manifest.ShardCount))
-                await PublishAsync(new SummaryEvent { Kind = SummaryEventKind.Progress, ShardsDone = manifest.ShardCount, ShardsTotal = manifest.ShardCount }, force: false);
-            return outcome;
-        }
+        await _slots.ReleaseAsync(Job.Tenant, finished: true);
+        if (append) terminal = await PublishAsync(terminal);
+        _state.State.Job = JobEnding.Apply(Job, terminal, _events, statistics);
+        await SetJobAsync(Job);
+        try { await _document.ClearStateAsync(); }
+        catch (Exception e) { _logger.LogWarning("Job {Job} could not drop its stored document text: {Reason}", JobId, RetryPolicy.Describe(e)); }
     }
 
-    private async Task PublishAsync(SummaryEvent e, bool force)
-    {
-        var numbered = e with { Sequence = Job.LastSequence + 1, TokenIds = e.TokenIds.ToArray() };
-        _state.State.Events.Add(numbered);
-        var job = Job with { LastSequence = numbered.Sequence };
-        if (e.Kind == SummaryEventKind.Delta) job = job with { Text = job.Text + e.Text, TokenIds = job.TokenIds.Concat(e.TokenIds).ToArray() };
-        _state.State.Job = job;
-        // Write ahead: an event is stored before anyone can see it, so after a crash the job resumes exactly after
-        // the last event any subscriber received and a reconnecting client gets no duplicated or missing text.
-        // Only progress events may be persisted lazily: losing one repeats a progress bar update, not text.
-        if (force || e.Kind != SummaryEventKind.Progress || DateTime.UtcNow - _lastPersist >= PersistEvery) await PersistAsync();
-        // The slots are free before anyone sees the end: a client that submits again on "done" is not refused.
-        if (numbered.IsTerminal) await ReleaseSlotsAsync();
-        var changed = _changed;
-        _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        changed.TrySetResult();
-    }
+    private Task<SummaryEvent> PublishAsync(SummaryEvent e) => _events.AppendAsync(e, _leaving.Token);
 
-    private async Task UpdateAsync(SummaryJob job)
+    /// <summary>Records the job's new snapshot; a store outage is waited out (the job pauses), never given up on.</summary>
+    private Task SetJobAsync(SummaryJob job)
     {
         _state.State.Job = job;
-        await PersistAsync();
-    }
-
-    private async Task PersistAsync()
-    {
-        _lastPersist = DateTime.UtcNow;
-        try { await _state.WriteStateAsync(); }
-        catch (Exception e) when (!Job.IsFinished)
-        {
-            // Losing a progress write only costs regenerating after a crash; the final write is not caught.
-            _logger.LogWarning(e, "Could not persist progress of job {Job}.", Job.JobId);
-        }
-    }
-
-    private sealed class JobFailedException(JobFailureReason reason, string message) : Exception(message)
-    {
-        public JobFailureReason Reason => reason;
+        return StoreCalls.WriteAsync(_state, JobStore, StoreCalls.Forever, _logger, _leaving.Token);
     }
 }

@@ -1,3 +1,4 @@
+using Summarizer.Model.KvCache;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -11,13 +12,28 @@ namespace Summarizer.Model.Attention;
 /// </summary>
 public static class ShardScore
 {
-    /// <summary>Per-shard key summary: mean of the valid keys, <c>[shards, heads, headDim]</c>, plus log n_s <c>[shards]</c>.</summary>
-    public static (Tensor MeanKeys, Tensor LogLengths) Summarize(Tensor keys, Tensor validKeys)
+    /// <summary>
+    /// A shard's key summary, the one way it is computed (local memory and shard grains alike): per decoder layer the
+    /// mean of its keys per head, <c>heads × headDim</c> row-major in F32, and log n_s.
+    /// </summary>
+    public static ShardKeyMeans Summarize(KvShard shard)
     {
-        var valid = validKeys.to_type(keys.dtype);                               // [s, l]
-        var counts = valid.sum(1).clamp_min(Scalars.One);                       // [s]
-        var sums = einsum("shld,sl->shd", keys, valid);
-        return (sums / counts.view(-1, 1, 1), counts.log());
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var means = shard.Layers.Select(l => l.Keys.to_type(ScalarType.Float32).mean([1]).contiguous().data<float>().ToArray()).ToArray();
+        return new ShardKeyMeans(means, (float)Math.Log(Math.Max(1, shard.ValidLength)));
+    }
+
+    /// <summary>
+    /// One layer's summaries of <paramref name="shards"/> (document order) as tensors: mean keys <c>[shards, heads, headDim]</c>
+    /// and log lengths <c>[shards]</c>, on <paramref name="device"/>.
+    /// </summary>
+    public static (Tensor MeanKeys, Tensor LogLengths) Stack(IReadOnlyList<ShardKeyMeans> shards, int layer, int heads, Device? device = null)
+    {
+        int headDim = shards[0].MeanKeys[layer].Length / heads;
+        var means = tensor(shards.SelectMany(s => s.MeanKeys[layer]).ToArray(), [shards.Count, heads, headDim]);
+        var logLengths = tensor(shards.Select(s => s.LogLength).ToArray());
+        return device is null ? (means, logLengths) : (means.to(device), logLengths.to(device));
     }
 
     /// <summary>Scores <c>[batch, shards]</c> for queries <c>[batch, heads, steps, headDim]</c> (summed over steps).</summary>
@@ -28,3 +44,8 @@ public static class ShardScore
         return perHead.mean([1]).add(lengthTerm, Scalars.One);
     }
 }
+
+/// <summary>What sparse selection needs of a shard without its K/V: per layer the mean key per head, and log of its length.</summary>
+/// <param name="MeanKeys">Per decoder layer, <c>heads × headDim</c> mean keys, row-major.</param>
+/// <param name="LogLength">log of the shard's number of keys (at least 1).</param>
+public sealed record ShardKeyMeans(IReadOnlyList<float[]> MeanKeys, float LogLength);

@@ -8,7 +8,7 @@ namespace Summarizer.Model.Attention;
 /// <summary>
 /// Cross-attention memory over a document's shards held in this process. Exact mode computes every shard's partial
 /// attention and merges them by log-sum-exp (equal to dense attention); sparse mode picks the top-k shards per query
-/// row by <see cref="ShardScore"/> and attends only those. The shards' K/V are stacked once per layer (padded to the
+/// row by <see cref="ShardScore"/> (<see cref="SparseSelection"/>) and attends only those. The shards' K/V are stacked once per layer (padded to the
 /// longest shard) and shared by every beam: queries broadcast over them, nothing is copied per beam.
 /// With an <see cref="AttentionTrace"/>, the last layer's attention of every pass is also staged there as attribution
 /// records: in exact mode over every shard, in sparse mode over the shards each row attended (the others get no mass).
@@ -36,12 +36,13 @@ public sealed class ShardedCrossAttention : ICrossAttentionMemory, IDisposable
         using var _ = no_grad();
         using var positions = Scalars.With(maxLength, stop => arange(Scalars.Zero, stop, Scalars.One));
         var valid = stack(shards.Select(s => Scalars.With((long)s.ValidLength, length => positions.lt(length))).ToArray()).to(device);
+        var summaries = shards.Select(ShardScore.Summarize).ToArray();
         _layers = new LayerMemory[layers];
         for (int layer = 0; layer < layers; layer++)
         {
             var keys = stack(shards.Select(s => Pad(s.Layers[layer].Keys, maxLength)).ToArray()).to(ScalarType.Float32, device);
             var values = stack(shards.Select(s => Pad(s.Layers[layer].Values, maxLength)).ToArray()).to(ScalarType.Float32, device);
-            var (meanKeys, logLengths) = ShardScore.Summarize(keys, valid);
+            var (meanKeys, logLengths) = ShardScore.Stack(summaries, layer, shards[0].Heads, device);
             _layers[layer] = new LayerMemory(keys, values, valid.alias(), meanKeys, logLengths);
             _layers[layer].DetachAll();
         }
@@ -66,27 +67,14 @@ public sealed class ShardedCrossAttention : ICrossAttentionMemory, IDisposable
             return PartialAttention.Merge(partials, lse).Output;
         }
 
-        int k = Mode.TopK!.Value;
-        var scores = ShardScore.Compute(query, memory.MeanKeys, memory.LogLengths);   // [b, s]
-        long batch = query.shape[0];
-        var chosen = scores.topk(k, dim: 1).indexes.cpu().contiguous().data<long>().ToArray();
-        // Attend the union of the rows' choices through views of the stacked K/V (no copies), then hide from each
-        // row the shards it did not choose.
-        var union = chosen.Distinct().Order().ToArray();
-        var outputs = new Tensor[union.Length];
-        var lses = new Tensor[union.Length];
-        var shardWeights = new Tensor[union.Length];
-        var hidden = new bool[batch * union.Length];
-        for (int u = 0; u < union.Length; u++)
-        {
-            long shard = union[u];
-            (outputs[u], lses[u], shardWeights[u]) = PartialAttention.ComputeWithWeights(query, memory.Keys.narrow(0, shard, 1), memory.Values.narrow(0, shard, 1), memory.Valid.narrow(0, shard, 1));
-            for (long b = 0; b < batch; b++)
-                hidden[b * union.Length + u] = !chosen.AsSpan((int)(b * k), k).Contains(shard);
-        }
-        var selectedLse = cat(lses, 3).masked_fill(tensor(hidden, [batch, 1, 1, union.Length]).to(query.device), Scalars.NegativeInfinity);
-        probe?.Record(cat(shardWeights, 0), ShardMajor(selectedLse), union);
-        return PartialAttention.Merge(cat(outputs, 3), selectedLse).Output;
+        // Attend the chosen shards through views of the stacked K/V (no copies), hiding from each row those it did not choose.
+        var selection = SparseSelection.Choose(Mode, query, memory.MeanKeys, memory.LogLengths);
+        var chosen = selection.Union
+            .Select(shard => PartialAttention.ComputeWithWeights(query, memory.Keys.narrow(0, shard, 1), memory.Values.narrow(0, shard, 1), memory.Valid.narrow(0, shard, 1)))
+            .ToArray();
+        var selectedLse = selection.Mask(cat(chosen.Select(p => p.LogSumExp).ToArray(), 3));
+        probe?.Record(cat(chosen.Select(p => p.Weights).ToArray(), 0), ShardMajor(selectedLse), selection.Union.Select(u => (long)u).ToArray());
+        return PartialAttention.Merge(cat(chosen.Select(p => p.Output).ToArray(), 3), selectedLse).Output;
     }
 
     /// <summary>Partials' LSE <c>[batch, heads, steps, shards]</c> as <c>[shards, heads, batch·steps]</c>, rows batch-major.</summary>

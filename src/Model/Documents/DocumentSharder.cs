@@ -9,17 +9,25 @@ namespace Summarizer.Model.Documents;
 public static class DocumentSharder
 {
     /// <summary>
+    /// How many windows <see cref="Plan"/> cuts a document of <paramref name="contentTokens"/> tokens into, each window's
+    /// input wrapped in <paramref name="template"/> (BART's one BOS and one EOS when null).
+    /// </summary>
+    public static int Count(long contentTokens, ShardingOptions options, InputTemplate? template = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(contentTokens);
+        var (content, stride) = Stride(options, template);
+        return contentTokens <= content ? 1 : (int)Math.Min(int.MaxValue, (contentTokens - content + stride - 1) / stride + 1);
+    }
+
+    /// <summary>
     /// The windows for a document of <paramref name="contentTokens"/> tokens (specials not counted), each window's input
     /// wrapped in <paramref name="template"/> (BART's one BOS and one EOS when null).
     /// </summary>
     public static IReadOnlyList<ShardWindow> Plan(int contentTokens, ShardingOptions options, InputTemplate? template = null)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(contentTokens);
+        int count = Count(contentTokens, options, template);
         int prefix = template?.Prefix.Count ?? 1, suffix = template?.Suffix.Count ?? 1;
-        int content = options.ShardLength - prefix - suffix;
-        int stride = content - options.Overlap;
-        if (content <= 0 || stride <= 0) throw new ArgumentException($"Shard length {options.ShardLength} with overlap {options.Overlap} and {prefix + suffix} template tokens leaves no room to advance.", nameof(options));
-        int count = contentTokens <= content ? 1 : (contentTokens - content + stride - 1) / stride + 1;
+        var (content, stride) = Stride(options, template);
 
         var starts = new int[count];
         var ends = new int[count];
@@ -38,5 +46,14 @@ public static class DocumentSharder
             keepStart = keepEnd;
         }
         return windows;
+    }
+
+    private static (int Content, int Stride) Stride(ShardingOptions options, InputTemplate? template)
+    {
+        int prefix = template?.Prefix.Count ?? 1, suffix = template?.Suffix.Count ?? 1;
+        int content = options.ShardLength - prefix - suffix;
+        int stride = content - options.Overlap;
+        if (content <= 0 || stride <= 0) throw new ArgumentException($"Shard length {options.ShardLength} with overlap {options.Overlap} and {prefix + suffix} template tokens leaves no room to advance.", nameof(options));
+        return (content, stride);
     }
 }

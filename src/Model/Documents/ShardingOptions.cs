@@ -10,16 +10,17 @@ namespace Summarizer.Model.Documents;
 public sealed record ShardingOptions(int ShardLength, int Overlap = 0)
 {
     /// <summary>
-    /// Throws an <see cref="ArgumentException"/> naming the option that is out of range. <paramref name="maxLength"/> is
-    /// the longest window the model takes; <paramref name="templateTokens"/> the specials every window carries.
+    /// Throws an <see cref="ArgumentException"/> whose parameter is the option's name in requests (<c>shardLength</c>,
+    /// <c>shardOverlap</c>) when it is out of range. <paramref name="maxLength"/> is the longest window the model takes;
+    /// <paramref name="templateTokens"/> the specials every window carries.
     /// </summary>
     public void Validate(int maxLength, int templateTokens = 2)
     {
         int least = templateTokens + 1;
         if (ShardLength < least || ShardLength > maxLength)
-            throw new ArgumentException($"shardLength must be between {least} and the model's window limit ({maxLength}); got {ShardLength}.", nameof(ShardLength));
+            throw new ArgumentException($"shardLength must be between {least} and the model's window limit ({maxLength}); got {ShardLength}.", "shardLength");
         int content = ShardLength - templateTokens;
         if (Overlap < 0 || Overlap > content / 2)
-            throw new ArgumentException($"shardOverlap must be between 0 and half the window's content ({content / 2}); got {Overlap}.", nameof(Overlap));
+            throw new ArgumentException($"shardOverlap must be between 0 and half the window's content ({content / 2}) for shardLength {ShardLength}; got {Overlap}.", "shardOverlap");
     }
 }

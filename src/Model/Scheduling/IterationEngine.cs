@@ -26,7 +26,7 @@ public sealed class IterationEngine : IDisposable
 {
     private readonly object _gate = new();
     private readonly Queue<DecodeJob> _waiting = new();
-    private readonly Queue<WorkItem> _work = new();
+    private readonly Queue<WorkCompletion> _work = new();
     private readonly List<DecodeJob> _running = [];   // owner thread only
     private int _runningJobs, _runningRows;
     private long _iterations, _workItemsRun, _completed, _failed, _cancelled;
@@ -66,11 +66,10 @@ public sealed class IterationEngine : IDisposable
     public Task<T> Post<T>(Func<CancellationToken, T> work, CancellationToken cancellationToken = default)
     {
         var completion = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var item = new WorkItem(WorkCompletion.Bind(work, cancellationToken, completion),
-            () => completion.TrySetException(new ObjectDisposedException(nameof(IterationEngine))));
+        var item = WorkCompletion.Bind(work, cancellationToken, completion);
         lock (_gate)
         {
-            if (_disposed) item.Abandon();
+            if (_disposed) item.Abandon(new ObjectDisposedException(nameof(IterationEngine)));
             else
             {
                 _work.Enqueue(item);
@@ -284,11 +283,12 @@ public sealed class IterationEngine : IDisposable
         int ran = 0;
         while (true)
         {
-            WorkItem? item;
+            WorkCompletion? item;
             lock (_gate)
             {
                 if (!_work.TryDequeue(out item)) break;
             }
+            if (item.IsDropped) continue;
             item.Run();
             ran++;
             if (!decodeRan || clock.Elapsed >= Settings.EncoderBudgetPerIteration) break;
@@ -316,7 +316,7 @@ public sealed class IterationEngine : IDisposable
     public void Dispose()
     {
         DecodeJob[] waiting;
-        WorkItem[] work;
+        WorkCompletion[] work;
         lock (_gate)
         {
             if (_disposed) return;
@@ -330,13 +330,6 @@ public sealed class IterationEngine : IDisposable
         var error = new ObjectDisposedException(nameof(IterationEngine), "The inference scheduler stopped.");
         foreach (var job in _running.Concat(waiting)) job.Fail(error, _iterations);
         _running.Clear();
-        foreach (var item in work) item.Abandon();
-    }
-
-    private sealed class WorkItem(Action run, Action abandon)
-    {
-        public void Run() => run();
-
-        public void Abandon() => abandon();
+        foreach (var item in work) item.Abandon(new ObjectDisposedException(nameof(IterationEngine), "The inference scheduler stopped."));
     }
 }

@@ -66,7 +66,7 @@ public sealed class BartTokenizer : ITextTokenizer
             Merges = model.Merges,
             ByteLevel = true,
             UnknownToken = model.Vocabulary.ContainsKey(names.Unk) ? names.Unk : null,
-            PreTokenizer = new RegexPreTokenizer(Gpt2PreTokenizerPattern.Regex(), null),
+            PreTokenizer = new BoundedPreTokenizer(),
         });
 
         int RequiredId(string name, string role, string where) =>

@@ -25,9 +25,12 @@ public sealed class ApiAccessOptions
     /// </summary>
     public List<string> AdminTenants { get; set; } = [];
 
-    /// <summary>Whether the request, authenticated as <paramref name="tenant"/>, may read operator endpoints.</summary>
+    /// <summary>
+    /// Whether the request, authenticated as <paramref name="tenant"/>, may read operator endpoints: only with a key
+    /// that matched, never anonymously (whatever its Authorization header held).
+    /// </summary>
     public bool IsAdmin(string tenant, HttpContext http) =>
-        http.Request.Headers.Authorization.Count > 0 && AdminTenants.Contains(tenant, StringComparer.Ordinal);
+        TenantResolver.HasKey(http) && AdminTenants.Contains(tenant, StringComparer.Ordinal);
 
     /// <summary>Requests per minute per tenant before <c>429</c>.</summary>
     public int RequestsPerMinute { get; set; } = 600;

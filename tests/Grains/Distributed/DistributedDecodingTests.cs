@@ -11,15 +11,8 @@ public sealed class DistributedDecodingTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _cluster.DisposeAsync();
 
-    private async Task<SummaryEvent> DoneAsync(string text, SummaryRequestOptions options)
-    {
-        var jobId = await _cluster.Client.SubmitAsync(text, options);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        SummaryEvent? last = null;
-        await foreach (var e in _cluster.Client.StreamAsync(jobId).WithCancellation(timeout.Token)) last = e;
-        Assert.True(last!.Kind == SummaryEventKind.Done, last.Error);
-        return last;
-    }
+    private async Task<SummaryEvent> DoneAsync(string text, SummaryRequestOptions options) =>
+        await _cluster.DoneAsync(await _cluster.Client.SubmitAsync(text, options));
 
     [Theory]
     [InlineData(1, null)]
@@ -30,12 +23,12 @@ public sealed class DistributedDecodingTests : IAsyncLifetime
         var text = TinyCheckpoint.Document(2000, 3000, "kep").Document;
         var options = new SummaryRequestOptions { MaxNewTokens = 16, Beams = beams, TopKShards = topK };
 
-        var local = await DoneAsync(text, options with { DecodeMode = "local" });
-        var distributed = await DoneAsync(text, options with { DecodeMode = "distributed" });
+        var local = await DoneAsync(text, options with { DecodeMode = DecodeMode.Local });
+        var distributed = await DoneAsync(text, options with { DecodeMode = DecodeMode.Distributed });
 
         Assert.Equal(local.TokenIds, distributed.TokenIds);
-        Assert.Equal("local", local.Statistics!.DecodeMode);
-        Assert.Equal("distributed", distributed.Statistics!.DecodeMode);
+        Assert.Equal(DecodeMode.Local, local.Statistics!.DecodeMode);
+        Assert.Equal(DecodeMode.Distributed, distributed.Statistics!.DecodeMode);
         Assert.Equal(0, distributed.Statistics.EncoderRuns); // the shards were encoded once, for the local run
     }
 
@@ -43,7 +36,7 @@ public sealed class DistributedDecodingTests : IAsyncLifetime
     public async Task ShardGrainsSpreadOverSilosAndPerStepCostsAreReported()
     {
         var text = TinyCheckpoint.Document(3000, 4500, "pep").Document;
-        var done = await DoneAsync(text, new SummaryRequestOptions { MaxNewTokens = 8, DecodeMode = "distributed" });
+        var done = await DoneAsync(text, new SummaryRequestOptions { MaxNewTokens = 8, DecodeMode = DecodeMode.Distributed });
 
         var stats = done.Statistics!;
         Assert.True(stats.ShardSilos >= 2, $"shards were held by {stats.ShardSilos} silo(s)");

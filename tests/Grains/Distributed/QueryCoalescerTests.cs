@@ -67,8 +67,8 @@ public sealed class QueryCoalescerTests
         foreach (var run in scheduled) run();
 
         Assert.Equal([3, 1], computedBatches);
-        Assert.Equal(4, coalescer.Requests);
-        Assert.Equal(2, coalescer.Computations);
+        Assert.Equal(4, coalescer.Counters.Requests);
+        Assert.Equal(2, coalescer.Counters.Passes);
         Close(ShardPartials.Compute(k, v, [Queries(1, 11)])[0].Output, (await second).Output);
         Close(ShardPartials.Compute(k, v, [Queries(3, 13)])[0].LogSumExp, (await third).LogSumExp);
         await first;

@@ -31,9 +31,9 @@ public sealed class FamilyEndToEndTests
         var text = TinyCheckpoint.Document(1500, 2500, "kep").Document;
         var options = new SummaryRequestOptions { MaxNewTokens = 10, Beams = 2 };
 
-        var (local, localStream) = await RunAsync(cluster, text, options with { DecodeMode = "local" });
-        var (distributed, _) = await RunAsync(cluster, text, options with { DecodeMode = "distributed", TopKShards = null });
-        var (sparse, _) = await RunAsync(cluster, text, options with { DecodeMode = "distributed", TopKShards = local.Statistics!.ShardCount });
+        var (local, localStream) = await RunAsync(cluster, text, options with { DecodeMode = DecodeMode.Local });
+        var (distributed, _) = await RunAsync(cluster, text, options with { DecodeMode = DecodeMode.Distributed, TopKShards = null });
+        var (sparse, _) = await RunAsync(cluster, text, options with { DecodeMode = DecodeMode.Distributed, TopKShards = local.Statistics!.ShardCount });
 
         Assert.True(local.Statistics!.ShardCount > 3);
         Assert.Equal(local.TokenIds, distributed.TokenIds);
@@ -54,10 +54,10 @@ public sealed class FamilyEndToEndTests
         var serviceId = "family-" + Guid.NewGuid().ToString("N")[..8];
         void Configure(Summarizer.Grains.Hosting.SummarizerOptions o)
         {
-            o.KvStore = "redis";
-            o.GrainStorage = "redis";
+            o.KvStore = Summarizer.Grains.Hosting.StoreKind.Redis;
+            o.GrainStorage = Summarizer.Grains.Hosting.StoreKind.Redis;
             o.RedisConnectionString = redis.ConnectionString;
-            o.ShardFormat = format;
+            o.ShardFormat = Enum.Parse<ShardFormat>(format, ignoreCase: true);
         }
         var dir = FamilyCheckpoints.Directory(family);
         var text = TinyCheckpoint.Document(1500, 2500, "pep").Document;

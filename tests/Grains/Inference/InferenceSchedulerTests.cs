@@ -161,6 +161,9 @@ public sealed class InferenceSchedulerTests : IAsyncLifetime
         var work = scheduler.RunAsync(_ => 1);
 
         var stopping = Task.Run(scheduler.Dispose);
+        // Dispose asks the thread to stop before it joins it; let it ask before the blocking item returns, or the
+        // thread would run one more iteration (the job's first step and the queued item) first.
+        await Task.Delay(200);
         gate.Set();
         await stopping;
 

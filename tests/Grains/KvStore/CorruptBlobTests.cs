@@ -1,3 +1,4 @@
+using Summarizer.Grains.Hosting;
 using StackExchange.Redis;
 using Summarizer.Contracts;
 using Summarizer.TestSupport;
@@ -13,8 +14,8 @@ public sealed class CorruptBlobTests
         var serviceId = "corrupt-" + Guid.NewGuid().ToString("N")[..8];
         void Configure(Grains.Hosting.SummarizerOptions o)
         {
-            o.KvStore = "redis";
-            o.GrainStorage = "redis";
+            o.KvStore = StoreKind.Redis;
+            o.GrainStorage = StoreKind.Redis;
             o.RedisConnectionString = redis.ConnectionString;
         }
         var text = TinyCheckpoint.Document(1000, 1500, "rustrfc").Document;

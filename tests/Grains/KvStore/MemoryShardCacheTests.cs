@@ -10,7 +10,7 @@ public sealed class MemoryShardCacheTests
     private static KvShard Shard(int index) =>
         new("doc", "fp", index, 0, 10, KvDType.F32, [(torch.zeros(2, 10, 4).DetachFromDisposeScope(), torch.zeros(2, 10, 4).DetachFromDisposeScope())]);
 
-    private static ShardKey Key(int index) => new("t", "h", "fp", index);
+    private static ShardKey Key(int index) => new(new Summarizer.Contracts.DocumentKey("t", "h", "fp"), index);
 
     [Fact]
     public void LeastRecentlyUsedShardsAreEvictedToStayWithinTheBudget()

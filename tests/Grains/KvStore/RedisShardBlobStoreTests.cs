@@ -1,3 +1,4 @@
+using Summarizer.Contracts;
 using StackExchange.Redis;
 using Summarizer.Grains.KvStore;
 using Summarizer.TestSupport;
@@ -32,7 +33,7 @@ public sealed class RedisShardBlobStoreTests : IAsyncLifetime
     public async Task BlobsRoundTripSplitIntoBlocksUnderNamespacedKeys()
     {
         var store = new RedisShardBlobStore(_connection, "svc-a", blockBytes: 1024);
-        var keys = Enumerable.Range(0, 3).Select(i => new ShardKey("tenant1", "abc123", "fp9", i)).ToArray();
+        var keys = Enumerable.Range(0, 3).Select(i => new ShardKey(new DocumentKey("tenant1", "abc123", "fp9"), i)).ToArray();
         var blobs = new[] { Blob(10_000, 1), Blob(1024, 2), Blob(17, 3) };
 
         await store.PutAsync(keys.Zip(blobs).ToArray());
@@ -49,10 +50,10 @@ public sealed class RedisShardBlobStoreTests : IAsyncLifetime
     public async Task MissingShardsReadAsNullAndDoNotExist()
     {
         var store = new RedisShardBlobStore(_connection, "svc-b");
-        var present = new ShardKey("t", "h", "f", 0);
+        var present = new ShardKey(new DocumentKey("t", "h", "f"), 0);
         await store.PutAsync([(present, Blob(100, 4))]);
 
-        var result = await store.GetAsync([present, present with { Index = 1 }, present with { Tenant = "other" }]);
+        var result = await store.GetAsync([present, present with { Index = 1 }, present with { Document = present.Document with { Tenant = "other" } }]);
 
         Assert.NotNull(result[0]);
         Assert.Null(result[1]);
@@ -64,7 +65,7 @@ public sealed class RedisShardBlobStoreTests : IAsyncLifetime
     public async Task ShardMissingABlockReadsAsMissingRatherThanTruncated()
     {
         var store = new RedisShardBlobStore(_connection, "svc-c", blockBytes: 1024);
-        var key = new ShardKey("t", "h", "f", 0);
+        var key = new ShardKey(new DocumentKey("t", "h", "f"), 0);
         await store.PutAsync([(key, Blob(5000, 5))]);
         await _connection.GetDatabase().KeyDeleteAsync(store.KeyOf(key) + ":b2");
 
@@ -75,7 +76,7 @@ public sealed class RedisShardBlobStoreTests : IAsyncLifetime
     public async Task ConfiguredTimeToLiveIsSetOnEveryKey()
     {
         var store = new RedisShardBlobStore(_connection, "svc-d", blockBytes: 1024, timeToLive: TimeSpan.FromMinutes(10));
-        var key = new ShardKey("t", "h", "f", 0);
+        var key = new ShardKey(new DocumentKey("t", "h", "f"), 0);
         await store.PutAsync([(key, Blob(3000, 6))]);
 
         var db = _connection.GetDatabase();

@@ -1,3 +1,4 @@
+using Summarizer.Grains.Hosting;
 using Summarizer.Contracts;
 using Summarizer.Grains.Inference;
 using Summarizer.TestSupport;
@@ -36,10 +37,10 @@ public sealed class RedisShardReuseTests
         var serviceId = "reuse-" + Guid.NewGuid().ToString("N")[..8];
         void Configure(Grains.Hosting.SummarizerOptions o)
         {
-            o.KvStore = "redis";
-            o.GrainStorage = "redis";
+            o.KvStore = StoreKind.Redis;
+            o.GrainStorage = StoreKind.Redis;
             o.RedisConnectionString = redis.ConnectionString;
-            o.ShardFormat = format;
+            o.ShardFormat = Enum.Parse<ShardFormat>(format, ignoreCase: true);
         }
         var text = TinyCheckpoint.Document(1500, 2500, "kep").Document;
         var options = new SummaryRequestOptions { MaxNewTokens = 10, Beams = 2 };
@@ -74,9 +75,9 @@ public sealed class ShardFormatTests
         {
             await using var cluster = await SummarizerCluster.StartAsync(silos: 2, o =>
             {
-                o.KvStore = "redis";
+                o.KvStore = StoreKind.Redis;
                 o.RedisConnectionString = redis.ConnectionString;
-                o.ShardFormat = format;
+                o.ShardFormat = Enum.Parse<ShardFormat>(format, ignoreCase: true);
             }, serviceId: "format-" + format);
             var jobId = await cluster.Client.SubmitAsync(text, options);
             SummaryEvent? last = null;

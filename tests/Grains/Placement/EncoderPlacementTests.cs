@@ -19,9 +19,9 @@ public sealed class EncoderPlacementTests
         // The first silo configured is the encoder; the others decode only.
         string? encoderName = null;
         await using var cluster = await SummarizerCluster.StartAsync(silos: 3, configureSilo: (name, o) =>
-            o.Role = (encoderName ??= name) == name ? SiloRoles.Encoder : SiloRoles.Decoder);
+            o.Role = (encoderName ??= name) == name ? SiloRole.Encoder : SiloRole.Decoder);
         var silos = cluster.Cluster.Silos.ToList();
-        var encoder = silos.Single(s => s.ServiceProvider.GetRequiredService<IOptions<SummarizerOptions>>().Value.Role == SiloRoles.Encoder).SiloAddress;
+        var encoder = silos.Single(s => s.ServiceProvider.GetRequiredService<IOptions<SummarizerOptions>>().Value.Role == SiloRole.Encoder).SiloAddress;
 
         // Silo metadata is fetched asynchronously after membership changes; wait until every silo knows every role.
         var deadline = DateTime.UtcNow.AddSeconds(30);
@@ -31,7 +31,7 @@ public sealed class EncoderPlacementTests
             Assert.True(DateTime.UtcNow < deadline, "silo metadata did not propagate within 30 s");
             await Task.Delay(100);
         }
-        Assert.Equal(SiloRoles.Encoder, silos[0].ServiceProvider.GetRequiredService<ISiloMetadataCache>().GetSiloMetadata(encoder).Metadata[SiloRoles.MetadataKey]);
+        Assert.Equal(SiloRoles.ToMetadata(SiloRole.Encoder), silos[0].ServiceProvider.GetRequiredService<ISiloMetadataCache>().GetSiloMetadata(encoder).Metadata[SiloRoles.MetadataKey]);
 
         // Activate many documents through the client (whose gateway calls land on every silo) ...
         var client = cluster.Cluster.Client;
@@ -48,9 +48,9 @@ public sealed class EncoderPlacementTests
     [Fact]
     public void Roles_that_can_encode()
     {
-        Assert.True(SiloRoles.CanEncode(SiloRoles.All));
-        Assert.True(SiloRoles.CanEncode(SiloRoles.Encoder));
-        Assert.False(SiloRoles.CanEncode(SiloRoles.Decoder));
+        Assert.True(SiloRoles.CanEncode(SiloRole.All));
+        Assert.True(SiloRoles.CanEncode(SiloRole.Encoder));
+        Assert.False(SiloRoles.CanEncode(SiloRole.Decoder));
         Assert.False(SiloRoles.CanEncode(null));
     }
 }

@@ -1,3 +1,4 @@
+using Summarizer.Grains.Hosting;
 using Summarizer.Contracts;
 using Summarizer.TestSupport;
 
@@ -58,13 +59,15 @@ public sealed class PositionLimitTests
 public sealed class StoreUnavailableTests
 {
     [Fact]
-    public async Task UnreachableRedisFailsTheJobWithTheReasonInsteadOfHanging()
+    public async Task UnreachableRedisFailsTheJobWithTheReasonOnceTheOutageLimitIsSpentInsteadOfHanging()
     {
         int deadPort = RedisServer.FreePort(); // nothing listens here
         await using var cluster = await SummarizerCluster.StartAsync(silos: 1, o =>
         {
-            o.KvStore = "redis";
+            o.KvStore = StoreKind.Redis;
             o.RedisConnectionString = $"127.0.0.1:{deadPort},abortConnect=false,connectTimeout=500,asyncTimeout=1500,syncTimeout=1500";
+            // An outage is waited out this long before the job fails (two minutes by default).
+            o.OutageLimit = TimeSpan.FromSeconds(3);
         });
 
         var jobId = await cluster.Client.SubmitAsync(TinyCheckpoint.Document(800, 1200).Document, new SummaryRequestOptions { MaxNewTokens = 5 });
@@ -74,6 +77,10 @@ public sealed class StoreUnavailableTests
 
         Assert.Equal(SummaryEventKind.Error, last!.Kind);
         Assert.Contains("Encoding failed", last.Error);
+        Assert.Contains("K/V store (Redis) is unreachable", last.Error);
+        // The reason names the store, not where it is nor what was being written.
+        Assert.DoesNotContain(deadPort.ToString(), last.Error);
+        Assert.DoesNotContain(":kv:", last.Error);
         Assert.Equal(SummaryStatus.Failed, (await cluster.Client.GetAsync(jobId))!.Status);
     }
 }

@@ -19,14 +19,7 @@ public sealed class LongEncodingTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _cluster.DisposeAsync();
 
-    private async Task<SummaryEvent> DoneAsync(string jobId)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        SummaryEvent? last = null;
-        await foreach (var e in _cluster.Client.StreamAsync(jobId).WithCancellation(timeout.Token)) last = e;
-        Assert.True(last!.Kind == SummaryEventKind.Done, last.Error);
-        return last;
-    }
+    private Task<SummaryEvent> DoneAsync(string jobId) => _cluster.DoneAsync(jobId);
 
     [Fact]
     public async Task EncodingThatOutlastsTheGrainCallTimeoutStillCompletesTheJobCountingItsEncoderRuns()
@@ -35,7 +28,7 @@ public sealed class LongEncodingTests : IAsyncLifetime
         await DoneAsync(await _cluster.Client.SubmitAsync("A short warm-up document about nothing in particular.", new SummaryRequestOptions { MaxNewTokens = 2 }));
         // Hold the silo's inference thread, so the document grain's encode (and the job's call waiting on it) takes
         // several response timeouts, as a long document on a CPU silo does.
-        var worker = _cluster.SiloServices.Single().GetRequiredService<InferenceWorker>();
+        var worker = _cluster.SiloServices.Single().GetRequiredService<InferenceScheduler>();
         using var gate = new ManualResetEventSlim();
         var held = worker.RunAsync(_ => gate.Wait(TimeSpan.FromMinutes(2)));
         var text = TinyCheckpoint.Document(2000, 3000, "kep").Document + "\n\nEncoded slowly.";
@@ -48,5 +41,40 @@ public sealed class LongEncodingTests : IAsyncLifetime
         var stats = (await DoneAsync(jobId)).Statistics!;
         Assert.True(stats.EncodeMs > 3 * ResponseTimeout.TotalMilliseconds, $"encoding took {stats.EncodeMs} ms");
         Assert.Equal(stats.ShardCount, stats.EncoderRuns);
+    }
+}
+
+public sealed class LongRepairTests
+{
+    private static readonly TimeSpan ResponseTimeout = TimeSpan.FromSeconds(1);
+
+    [Fact]
+    public async Task ReEncodingEvictedShardsThatOutlastsTheGrainCallTimeoutStillCompletesTheJob()
+    {
+        long shardBytes = 2L * 2 * 128 * 64 * 4; // upper bound of one tiny shard at F32
+        await using var cluster = await SummarizerCluster.StartAsync(silos: 1, o => o.MemoryBudgetBytes = 3 * shardBytes,
+            configuration: new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Orleans:Messaging:ResponseTimeout"] = ResponseTimeout.ToString(),
+            }).Build());
+        var text = TinyCheckpoint.Document(1500, 2500, "pep").Document;
+        var options = new SummaryRequestOptions { MaxNewTokens = 6 };
+        // The first job encodes the document; its K/V budget of three shards keeps only the last few in memory.
+        var first = await cluster.DoneAsync(await cluster.Client.SubmitAsync(text, options));
+
+        // The next job finds most shards evicted everywhere and has them re-encoded, while the inference thread is held
+        // for several grain-call timeouts, as many evicted shards on a busy CPU silo would take.
+        var worker = cluster.SiloServices.Single().GetRequiredService<InferenceScheduler>();
+        using var gate = new ManualResetEventSlim();
+        var held = worker.RunAsync(_ => gate.Wait(TimeSpan.FromMinutes(2)));
+        var jobId = await cluster.Client.SubmitAsync(text, options);
+        await Task.Delay(ResponseTimeout * 3.5);
+        gate.Set();
+        await held;
+
+        var again = await cluster.DoneAsync(jobId);
+        Assert.Equal(first.TokenIds, again.TokenIds);
+        Assert.True(again.Statistics!.EncoderRuns > 0, "no shard was re-encoded");
+        Assert.True(again.Statistics.EncodeMs > 3 * ResponseTimeout.TotalMilliseconds, $"shards were ready after {again.Statistics.EncodeMs} ms");
     }
 }

@@ -59,7 +59,7 @@ public sealed class ShardedCrossAttentionTests
         // Recompute by hand: score each shard, attend only the best one per row.
         var keys = stack(shards.Select(s => s.Layers[0].Keys).ToArray());
         var values = stack(shards.Select(s => s.Layers[0].Values).ToArray());
-        var (mean, logLen) = ShardScore.Summarize(keys, ones(3, 6, ScalarType.Bool));
+        var (mean, logLen) = ShardScore.Stack(shards.Select(ShardScore.Summarize).ToArray(), 0, heads: 4);
         var best = ShardScore.Compute(q, mean, logLen).argmax(1);
         for (int row = 0; row < 2; row++)
         {

@@ -1,0 +1,92 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+
+namespace Summarizer.Bench;
+
+/// <summary>One sample of a silo process's memory.</summary>
+/// <param name="Seconds">Since the trace started.</param>
+/// <param name="RssBytes">Resident set (<c>VmRSS</c>).</param>
+/// <param name="AnonymousBytes">Anonymous resident memory (<c>smaps_rollup</c>): heaps, not mapped files.</param>
+/// <param name="ManagedBytes">GC heap in use.</param>
+/// <param name="ManagedCommittedBytes">GC committed.</param>
+/// <param name="NativeInUseBytes">C heap in use (libtorch tensors among them).</param>
+/// <param name="NativeFreeBytes">C heap free but held.</param>
+/// <param name="KvBytes">K/V cache bytes.</param>
+/// <param name="Phase">"load" while clients submit, "drain" while the last jobs finish, "idle" after.</param>
+public sealed record MemorySample(double Seconds, long RssBytes, long AnonymousBytes, long ManagedBytes, long ManagedCommittedBytes,
+    long NativeInUseBytes, long NativeFreeBytes, long KvBytes, string Phase);
+
+/// <summary>
+/// Samples a silo's memory every few seconds from <c>/proc/PID</c> and <c>/v1/diagnostics</c>, and judges whether the
+/// resident size stays flat once warmed up: the least-squares trend of RSS over the samples after warm-up, in MiB per
+/// minute, against a bound.
+/// </summary>
+public sealed class MemoryTrace(int processId, string baseUrl, string adminKey)
+{
+    /// <summary>A trend below this is flat: 1 MiB a minute is 10 MiB over a 10-minute run, noise for a 1 GB process.</summary>
+    public const double FlatMiBPerMinute = 1.0;
+
+    private readonly List<MemorySample> _samples = [];
+    private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+
+    /// <summary>The samples so far.</summary>
+    public IReadOnlyList<MemorySample> Samples => _samples;
+
+    /// <summary>Samples every <paramref name="interval"/> until <paramref name="stop"/>, tagging them with <paramref name="phase"/>.</summary>
+    public async Task RunAsync(Func<string> phase, TimeSpan interval, CancellationToken stop)
+    {
+        using var admin = new HttpClient { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(30) };
+        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", adminKey);
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                var silo = (await admin.GetFromJsonAsync<JsonElement>("/v1/diagnostics", CancellationToken.None)).GetProperty("silos")[0];
+                long Get(string name) => silo.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt64() : 0;
+                var (rss, anonymous) = ReadProc(processId);
+                lock (_samples)
+                    _samples.Add(new MemorySample(_clock.Elapsed.TotalSeconds, rss, anonymous, Get("managedBytes"), Get("managedCommittedBytes"),
+                        Get("nativeInUseBytes"), Get("nativeFreeBytes"), Get("kvBytes"), phase()));
+            }
+            catch (HttpRequestException) { }
+            catch (IOException) { }
+            try { await Task.Delay(interval, stop); }
+            catch (OperationCanceledException) { }
+        }
+    }
+
+    /// <summary>The trend of RSS (MiB per minute) over the load samples taken after <paramref name="warmUpSeconds"/>.</summary>
+    public (double MiBPerMinute, MemorySample First, MemorySample Last, long MinRss, long MaxRss) Trend(double warmUpSeconds)
+    {
+        var window = _samples.Where(s => s.Phase == "load" && s.Seconds >= warmUpSeconds).ToList();
+        if (window.Count < 3) throw new InvalidOperationException($"only {window.Count} samples after the warm-up of {warmUpSeconds} s");
+        double mx = window.Average(s => s.Seconds), my = window.Average(s => (double)s.RssBytes);
+        double slope = window.Sum(s => (s.Seconds - mx) * (s.RssBytes - my)) / window.Sum(s => (s.Seconds - mx) * (s.Seconds - mx));
+        return (slope * 60 / (1 << 20), window[0], window[^1], window.Min(s => s.RssBytes), window.Max(s => s.RssBytes));
+    }
+
+    /// <summary>The samples as CSV (MiB).</summary>
+    public string ToCsv()
+    {
+        var csv = new StringBuilder("seconds,phase,rss_mib,anonymous_mib,managed_mib,managed_committed_mib,native_in_use_mib,native_free_mib,kv_mib\n");
+        static string M(long b) => (b / 1048576.0).ToString("F1", CultureInfo.InvariantCulture);
+        foreach (var s in _samples)
+            csv.Append(CultureInfo.InvariantCulture, $"{s.Seconds:F0},{s.Phase},{M(s.RssBytes)},{M(s.AnonymousBytes)},{M(s.ManagedBytes)},{M(s.ManagedCommittedBytes)},{M(s.NativeInUseBytes)},{M(s.NativeFreeBytes)},{M(s.KvBytes)}\n");
+        return csv.ToString();
+    }
+
+    private static (long Rss, long Anonymous) ReadProc(int pid)
+    {
+        static long Kb(string text, string field)
+        {
+            var line = text.Split('\n').FirstOrDefault(l => l.StartsWith(field, StringComparison.Ordinal));
+            return line is null ? 0 : long.Parse(line[field.Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
+        }
+        var status = File.ReadAllText($"/proc/{pid}/status");
+        var rollup = File.Exists($"/proc/{pid}/smaps_rollup") ? File.ReadAllText($"/proc/{pid}/smaps_rollup") : "";
+        return (Kb(status, "VmRSS:"), Kb(rollup, "Anonymous:"));
+    }
+}

@@ -1,0 +1,64 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Summarizer.Model.Attention;
+
+/// <summary>
+/// Which shards a decoder step attends, the one rule for local and distributed cross-attention alike: every shard in
+/// exact mode; in sparse mode each query row's top k by <see cref="ShardScore"/>, attended as their union (each
+/// chosen shard read once for all rows) with every row's unchosen members hidden from it before the merge.
+/// </summary>
+public sealed class SparseSelection
+{
+    private readonly bool[] _hidden;   // [batch, union] row-major: the row did not choose that shard
+    private readonly int _batch;
+
+    private SparseSelection(int[] union, bool[] hidden, int batch)
+    {
+        Union = union;
+        _hidden = hidden;
+        _batch = batch;
+    }
+
+    /// <summary>The shards to attend, ascending.</summary>
+    public IReadOnlyList<int> Union { get; }
+
+    /// <summary>Whether some row attends fewer than <see cref="Union"/> (the partials must be masked per row).</summary>
+    public bool HidesAny => _hidden.Any(h => h);
+
+    /// <summary>Every one of <paramref name="shardCount"/> shards for every row (exact mode).</summary>
+    public static SparseSelection All(int shardCount, int batch) =>
+        new(Enumerable.Range(0, shardCount).ToArray(), new bool[batch * shardCount], batch);
+
+    /// <summary>
+    /// The shards <paramref name="mode"/> attends for <paramref name="query"/> <c>[batch, heads, steps, headDim]</c>, given
+    /// the layer's shard summaries (<see cref="ShardScore.Stack"/>, on the query's device and dtype).
+    /// </summary>
+    public static SparseSelection Choose(CrossAttentionMode mode, Tensor query, Tensor meanKeys, Tensor logLengths)
+    {
+        int shards = (int)meanKeys.shape[0], batch = (int)query.shape[0];
+        if (mode.IsExactFor(shards)) return All(shards, batch);
+        int k = mode.TopK!.Value;
+        using var scope = NewDisposeScope();
+        var chosen = ShardScore.Compute(query, meanKeys, logLengths).topk(k, dim: 1).indexes.cpu().contiguous().data<long>().ToArray();
+        var union = chosen.Distinct().Order().Select(s => (int)s).ToArray();
+        var hidden = new bool[batch * union.Length];
+        for (int b = 0; b < batch; b++)
+        {
+            var rowChoice = chosen.AsSpan(b * k, k);
+            for (int u = 0; u < union.Length; u++) hidden[b * union.Length + u] = !rowChoice.Contains(union[u]);
+        }
+        return new SparseSelection(union, hidden, batch);
+    }
+
+    /// <summary>
+    /// Hides from each row the union members it did not choose: their log-sum-exps <c>[batch, heads, steps, union]</c>
+    /// become −∞, so they weigh nothing in <see cref="PartialAttention.Merge(Tensor, Tensor, int)"/>.
+    /// </summary>
+    public Tensor Mask(Tensor logSumExps)
+    {
+        if (!HidesAny) return logSumExps;
+        using var hidden = tensor(_hidden, [_batch, 1, 1, Union.Count]);
+        return logSumExps.masked_fill(hidden.to(logSumExps.device), Scalars.NegativeInfinity);
+    }
+}
