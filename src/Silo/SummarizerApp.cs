@@ -25,6 +25,7 @@ public static class SummarizerApp
         builder.AddSummarizerSilo();
         configure?.Invoke(builder);
         var app = builder.Build();
+        app.UseSummarizerPage();
         app.MapSummarizerEndpoints();
         return app;
     }
