@@ -80,6 +80,28 @@ public sealed class PageTests(PageFixture fixture)
     }
 
     [Fact]
+    public async Task ANetworkDropMidStreamIsRidOutByReconnectingWithLastEventIdWithoutDuplicatingText()
+    {
+        // The browser reaches the silo through a proxy whose connections the test resets mid-stream.
+        await using var proxy = new DroppableProxy(App.BaseAddress);
+        var page = await fixture.Browser.OpenAsync(proxy.Address);
+        await page.GotoAsync("/");
+        await PageDriver.SubmitAsync(page, TinyCheckpoint.Document(3000, 6000).Document, maxNewTokens: 250);
+        var id = await PageDriver.JobIdAsync(page);
+        await page.WaitForFunctionAsync("() => document.getElementById('summary').textContent.length > 0");
+
+        proxy.DropAll();
+
+        Assert.Equal("completed", await PageDriver.WaitForEndAsync(page));
+        Assert.True(proxy.Dropped > 0);
+        var job = await PageDriver.ApiJobAsync(App.Http, id);
+        Assert.Equal(job.GetProperty("text").GetString(), await PageDriver.SummaryTextAsync(page));
+        // It did resume: the drop happened before the end, and the page asked again with Last-Event-ID.
+        Assert.True(await page.EvaluateAsync<bool>("() => performance.getEntriesByType('resource').filter(e => e.name.endsWith('/events')).length >= 2"));
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task ThePageFitsA360PixelWideScreenWithoutSidewaysScrolling()
     {
         var page = await fixture.Browser.OpenAsync(App.BaseAddress, width: 360, height: 740);
