@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Summarizer.Model;
 using Summarizer.Model.Attention;
 using Summarizer.Model.Bart;
 using Summarizer.Model.Checkpoints;
@@ -241,7 +242,7 @@ public static class ModelSuites
                 foreach (int beams in beamsList)
                 {
                     using var gq = new Generator(13UL);
-                    using var q = randn([beams, Heads, 1, HeadDim], generator: gq) * 0.125;
+                    using var q = Scalars.With(0.125, s => randn([beams, Heads, 1, HeadDim], generator: gq).mul(s));
                     double ms = Timing.MedianMs(repeats, () =>
                     {
                         using var scope = NewDisposeScope();

@@ -4,12 +4,17 @@ namespace Summarizer.Model;
 
 /// <summary>
 /// TorchSharp scalars that stay alive for the whole native call that reads them. A <see cref="Scalar"/> made on the fly
-/// (an implicit conversion such as <c>t.masked_fill(m, -inf)</c> or <c>t * 0.5</c>) holds a native handle and has a
-/// finalizer, and TorchSharp passes only the handle to libtorch: once the handle is read the object is unreachable, so a
-/// garbage collection on another thread can finalize it, and free the native value, while libtorch is still reading it
-/// (seen as "Expected false to be true ... toFloat" from masked_fill when several silos decode in one process, and
-/// possibly as a wrong value without an error). Constants here are rooted for the process's life; other values go
-/// through <c>With</c>, which keeps the scalar alive until the operation has returned and then frees it.
+/// holds a native handle and has a finalizer, and TorchSharp passes only the handle to libtorch: once the handle is read
+/// the object is unreachable, so a garbage collection on another thread can finalize it, and free the native value,
+/// while libtorch is still reading it (seen as "Expected false to be true ... toFloat" from masked_fill and add when
+/// several jobs decode in one process, and possibly as a wrong value without an error). Scalars are made on the fly by
+/// an implicit conversion (<c>t.masked_fill(m, -inf)</c>, <c>t.clamp(min: 0)</c>), by a tensor operator with a number
+/// (<c>t * 0.5</c>, <c>1 - t</c>), and inside TorchSharp by overloads that fill in a default (the alpha of
+/// <c>a + b</c>, <c>a.add(b)</c> and <c>t.add(scalar)</c>, the start and step of <c>arange(stop)</c>). Write
+/// <c>a.add(b, Scalars.One)</c>, <c>arange(Scalars.Zero, stop, Scalars.One)</c> and <c>Scalars.With(x, s =&gt; t.mul(s))</c>
+/// instead. Constants here are rooted for the process's life; other values go through <c>With</c>, which keeps the
+/// scalar alive until the operation has returned and then frees it. <c>ScalarUsageTests</c> compiles every project and
+/// fails on any expression that makes a scalar nothing roots (the methods that do are read from TorchSharp's IL).
 /// </summary>
 public static class Scalars
 {

@@ -23,10 +23,12 @@ public static class SummarizerApp
             ApplicationName = typeof(SummarizerApp).Assembly.GetName().Name,
         });
         builder.AddSummarizerSilo();
+        builder.AddSummarizerTelemetry();
         configure?.Invoke(builder);
         var app = builder.Build();
         app.UseSummarizerPage();
         app.MapSummarizerEndpoints();
+        app.MapSummarizerTelemetry();
         return app;
     }
 }

@@ -40,6 +40,7 @@ public static class SummarizerHostExtensions
             o.OnRejected = async (context, token) =>
             {
                 context.HttpContext.Response.Headers.RetryAfter = "60";
+                context.HttpContext.RequestServices.GetRequiredService<Grains.Telemetry.SummarizerMetrics>().Refused(Grains.Telemetry.RefusalReason.RateLimit, Security.TenantResolver.TenantOf(context.HttpContext)); // telemetry
                 await Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests",
                     detail: "This tenant's request rate limit is exhausted; retry after the number of seconds in Retry-After.")
                     .ExecuteAsync(context.HttpContext);

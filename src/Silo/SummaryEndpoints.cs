@@ -11,6 +11,7 @@ using Summarizer.Contracts;
 using Summarizer.Grains.Hosting;
 using Summarizer.Grains.Inference;
 using Summarizer.Grains.Summaries;
+using Summarizer.Silo.OpenApi;
 
 namespace Summarizer.Silo;
 
@@ -36,11 +37,11 @@ public static class SummaryEndpoints
         app.Use((http, next) => tenants.InvokeAsync(http, next));
         app.UseRateLimiter();
         var v1 = app.MapGroup("/v1/summaries").RequireRateLimiting("per-tenant");
-        v1.MapPost("", SubmitAsync);
-        v1.MapGet("{id}", GetAsync);
-        v1.MapGet("{id}/events", EventsAsync);
-        v1.MapDelete("{id}", CancelAsync);
-        app.MapGet("/v1/diagnostics", DiagnosticsAsync).RequireRateLimiting("per-tenant");
+        v1.MapPost("", SubmitAsync).DescribesSubmission();
+        v1.MapGet("{id}", GetAsync).DescribesJobRead();
+        v1.MapGet("{id}/events", EventsAsync).DescribesEventStream();
+        v1.MapDelete("{id}", CancelAsync).DescribesCancellation();
+        app.MapGet("/v1/diagnostics", DiagnosticsAsync).RequireRateLimiting("per-tenant").DescribesDiagnostics();
         // Liveness checks only this process (no dependencies), so a Redis outage never restarts healthy silos.
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
@@ -129,9 +130,9 @@ public static class SummaryEndpoints
             return Problem(StatusCodes.Status503ServiceUnavailable, "Service unavailable", "The job could not be recorded: " + reason);
         }
 
-        var links = new { self = $"/v1/summaries/{id}", events = $"/v1/summaries/{id}/events" };
-        http.Response.Headers.Location = links.self;
-        return Results.Json(new { id, status = SummaryStatus.Queued, links }, Json, statusCode: StatusCodes.Status202Accepted);
+        var links = new JobLinks($"/v1/summaries/{id}", $"/v1/summaries/{id}/events");
+        http.Response.Headers.Location = links.Self;
+        return Results.Json(new SubmissionAccepted(id, SummaryStatus.Queued, links), Json, statusCode: StatusCodes.Status202Accepted);
     }
 
     /// <summary>
@@ -231,7 +232,7 @@ public static class SummaryEndpoints
         var hosts = await grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true);
         var silos = await Task.WhenAll(hosts.Keys.Select(silo =>
             grains.GetGrain<ISiloDiagnosticsGrain>(Grains.Diagnostics.SiloDiagnosticsGrain.KeyOf(silo)).GetAsync()));
-        return Results.Json(new { silos = silos.OrderBy(s => s.Silo, StringComparer.Ordinal) }, Json);
+        return Results.Json(new DiagnosticsReport(silos.OrderBy(s => s.Silo, StringComparer.Ordinal).ToArray()), Json);
     }
 
     private static IResult Problem(int status, string title, string detail, string? parameter = null) =>

@@ -29,9 +29,25 @@ internal static class Kustomize
         return output;
     }
 
-    /// <summary>Renders and parses with <c>KubernetesYaml.LoadAllFromString(text, strict: true)</c>: unknown fields fail.</summary>
+    /// <summary>
+    /// Renders and parses with <c>KubernetesYaml.LoadAllFromString(text, types, strict: true)</c>: unknown fields, and
+    /// kinds neither Kubernetes' nor the Prometheus Operator's ones modelled here, fail.
+    /// </summary>
     public static Rendered Render(string directory) =>
-        new(KubernetesYaml.LoadAllFromString(RenderText(directory), strict: true));
+        new(KubernetesYaml.LoadAllFromString(RenderText(directory), Types.Value, strict: true));
+
+    /// <summary>apiVersion/kind of every Kubernetes model type, plus the monitoring kinds.</summary>
+    private static readonly Lazy<Dictionary<string, Type>> Types = new(() =>
+    {
+        var types = typeof(k8s.Models.V1Pod).Assembly.GetTypes()
+            .Select(t => (Type: t, Entity: t.GetCustomAttributes(typeof(k8s.Models.KubernetesEntityAttribute), false).OfType<k8s.Models.KubernetesEntityAttribute>().FirstOrDefault()))
+            .Where(x => x.Entity is not null)
+            .GroupBy(x => (string.IsNullOrEmpty(x.Entity!.Group) ? "" : x.Entity.Group + "/") + x.Entity.ApiVersion + "/" + x.Entity.Kind)
+            .ToDictionary(g => g.Key, g => g.First().Type);
+        types[V1PodMonitor.KubeApiVersion + "/PodMonitor"] = typeof(V1PodMonitor);
+        types[V1PodMonitor.KubeApiVersion + "/PrometheusRule"] = typeof(V1PrometheusRule);
+        return types;
+    });
 
     private static (int Code, string Output, string Error) Run(params string[] args)
     {

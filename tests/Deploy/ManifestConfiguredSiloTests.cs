@@ -15,6 +15,7 @@ public sealed class ManifestConfiguredSiloTests
     [Theory]
     [InlineData("deploy/k8s/overlays/cpu", "summarizer-silo")]
     [InlineData("deploy/k8s/overlays/gpu", "summarizer-silo")]
+    [InlineData("deploy/k8s/overlays/cpu-monitoring", "summarizer-silo")]
     public async Task Silo_configured_by_the_manifest_joins_a_redis_cluster_and_becomes_ready(string overlay, string deploymentName)
     {
         var rendered = Kustomize.Render(overlay);
@@ -43,6 +44,14 @@ public sealed class ManifestConfiguredSiloTests
         env["Summarizer__RedisConnectionString"] = env["Summarizer__RedisConnectionString"].Replace("summarizer-redis:6379", $"127.0.0.1:{redis.Port}", StringComparison.Ordinal);
         Assert.Equal("127.0.0.1", env["Summarizer__AdvertisedAddress"]);
         Assert.Equal("summarizer-silo-test-0", env["Summarizer__SiloName"]);
+        // With the monitoring component: /metrics on the port the PodMonitor scrapes (free here), as the container declares.
+        int? metricsPort = null;
+        if (env.TryGetValue("Summarizer__Telemetry__MetricsPort", out var declared))
+        {
+            Assert.Equal(int.Parse(declared), container.Ports.Single(p => p.Name == "metrics").ContainerPort);
+            metricsPort = RedisServer.FreePort();
+            env["Summarizer__Telemetry__MetricsPort"] = metricsPort.Value.ToString();
+        }
 
         await using var silo = Summarizer.TestSupport.SiloProcess.StartIsolated(Repository.SiloDll, env);
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}"), Timeout = TimeSpan.FromSeconds(5) };
@@ -61,6 +70,20 @@ public sealed class ManifestConfiguredSiloTests
         Assert.Contains($"127.0.0.1:{siloPort}", dump);
         Assert.Contains("summarizer-silo-test-0", dump);
         Assert.DoesNotContain(password, silo.Log);
+
+        // Scraped without a key on the metrics port, as Prometheus does; not served on the HTTP port.
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/metrics")).StatusCode);
+        if (metricsPort is { } port)
+        {
+            using var scraper = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(5) };
+            var metrics = await scraper.GetStringAsync("/metrics");
+            Assert.Contains("summarizer_jobs_active{", metrics);
+            Assert.Contains("summarizer_kv_memory_limit_bytes{", metrics);
+        }
+        // Structured logs: one JSON object per line (the manifests' console formatter).
+        var lines = silo.Log.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.TrimStart().StartsWith('{')).ToList();
+        Assert.NotEmpty(lines);
+        Assert.All(lines, l => System.Text.Json.JsonDocument.Parse(l).Dispose());
     }
 
     private static async Task WaitForAsync(SiloProcess silo, HttpClient http, string path)

@@ -8,6 +8,9 @@ public sealed class ManifestTests
 {
     public static TheoryData<string> Overlays => new() { "deploy/k8s/overlays/cpu", "deploy/k8s/overlays/gpu" };
 
+    /// <summary>The overlays and the same with the monitoring component, which must keep every rule of the plain ones.</summary>
+    public static TheoryData<string> AllOverlays => new() { "deploy/k8s/overlays/cpu", "deploy/k8s/overlays/gpu", "deploy/k8s/overlays/cpu-monitoring", "deploy/k8s/overlays/gpu-monitoring" };
+
     private static readonly string[] SiloEndpoints = ["/health/live", "/health/ready"];
 
     private static IEnumerable<(V1Deployment Deployment, V1Container Container)> SummarizerContainers(Rendered r) =>
@@ -33,7 +36,7 @@ public sealed class ManifestTests
         Assert.Single(rendered.All<V1ConfigMap>());
     }
 
-    [Theory, MemberData(nameof(Overlays))]
+    [Theory, MemberData(nameof(AllOverlays))]
     public void Labels_and_selectors_match(string overlay)
     {
         var r = Kustomize.Render(overlay);
@@ -103,7 +106,7 @@ public sealed class ManifestTests
         Assert.Equal("http", service.Spec.Ports.Single().TargetPort.Value);
     }
 
-    [Theory, MemberData(nameof(Overlays))]
+    [Theory, MemberData(nameof(AllOverlays))]
     public void Env_names_are_what_the_silo_reads(string overlay)
     {
         var r = Kustomize.Render(overlay);
@@ -129,7 +132,7 @@ public sealed class ManifestTests
         Assert.Equal("redis", r.Settings.Data["Summarizer__Clustering"]);
     }
 
-    [Theory, MemberData(nameof(Overlays))]
+    [Theory, MemberData(nameof(AllOverlays))]
     public void The_redis_password_comes_only_from_the_secret_and_the_bundled_redis_requires_the_same_one(string overlay)
     {
         var r = Kustomize.Render(overlay);
@@ -155,7 +158,7 @@ public sealed class ManifestTests
         Assert.StartsWith(r.All<V1StatefulSet>().Single().Spec.ServiceName + ":", connection);
     }
 
-    [Theory, MemberData(nameof(Overlays))]
+    [Theory, MemberData(nameof(AllOverlays))]
     public void No_container_runs_as_root(string overlay)
     {
         var r = Kustomize.Render(overlay);

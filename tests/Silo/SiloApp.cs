@@ -48,7 +48,14 @@ public sealed class SiloApp : IAsyncDisposable
     /// last (they win over the defaults here; anonymous access is off unless they turn it on), and every log line
     /// copied to <paramref name="logs"/> when given.
     /// </summary>
-    public static async Task<SiloApp> StartAsync(string modelDirectory, LogCapture? logs, long maxRequestBytes, params string[] settings)
+    public static Task<SiloApp> StartAsync(string modelDirectory, LogCapture? logs, long maxRequestBytes, params string[] settings) =>
+        StartAsync(modelDirectory, builder => logs?.AddTo(builder.Logging), maxRequestBytes, settings);
+
+    /// <summary>
+    /// As <see cref="StartAsync(string, LogCapture?, long, string[])"/>, with <paramref name="configure"/> run on the
+    /// builder (telemetry tests add in-memory exporters this way).
+    /// </summary>
+    public static async Task<SiloApp> StartAsync(string modelDirectory, Action<WebApplicationBuilder>? configure, long maxRequestBytes, params string[] settings)
     {
         int httpPort = RedisServer.FreePort();
         var app = SummarizerApp.Build(
@@ -63,10 +70,7 @@ public sealed class SiloApp : IAsyncDisposable
             $"--ORLEANS_CLUSTER_ID=http-tests-{Guid.NewGuid():N}",
             "--Logging:LogLevel:Default=Warning",
             .. settings,
-        ], builder =>
-        {
-            if (logs is not null) logs.AddTo(builder.Logging);
-        });
+        ], configure);
         try
         {
             await app.StartAsync();

@@ -25,12 +25,14 @@ public sealed class ShardGrain : Grain, IShardGrain
     private readonly ShardAttentionWorker _attention;
     private readonly ILogger<ShardGrain> _logger;
     private readonly QueryCoalescer _coalescer;
+    private readonly Telemetry.SummarizerMetrics _metrics;
     private Task<ShardKeySummary>? _prepared;
     private ShardLease? _lease;
 
     /// <summary>Created by Orleans.</summary>
-    public ShardGrain(ShardRepository shards, ShardAttentionWorker attention, ILogger<ShardGrain> logger)
+    public ShardGrain(ShardRepository shards, ShardAttentionWorker attention, ILogger<ShardGrain> logger, Telemetry.SummarizerMetrics metrics)
     {
+        _metrics = metrics;
         _shards = shards;
         _attention = attention;
         _logger = logger;
@@ -70,7 +72,9 @@ public sealed class ShardGrain : Grain, IShardGrain
         if (missing.Length > 0)
         {
             var document = GrainFactory.GetGrain<IDocumentGrain>(documentKey);
+            var fetch = _metrics.StartShardFetch(Telemetry.ShardSource.Peer); // telemetry
             var exported = (await document.ExportShardsAsync([index]))[0];
+            fetch.Done(1, exported is null ? 0 : 1); // telemetry
             if (exported is null)
             {
                 var repaired = await document.RepairAsync([index]);

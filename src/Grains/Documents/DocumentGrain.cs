@@ -5,6 +5,7 @@ using Summarizer.Grains.Hosting;
 using Summarizer.Grains.Inference;
 using Summarizer.Grains.Placement;
 using Summarizer.Grains.KvStore;
+using Summarizer.Grains.Telemetry;
 using Summarizer.Model.Documents;
 using Summarizer.Model.KvCache;
 
@@ -25,12 +26,15 @@ public sealed class DocumentGrain : Grain, IDocumentGrain
     private readonly ShardRepository _shards;
     private readonly SummarizerOptions _options;
     private readonly ILogger<DocumentGrain> _logger;
+    private readonly SummarizerMetrics _metrics;
     private EncodingProgress _progress = new(DocumentStatus.New, 0, 0);
 
     /// <summary>Created by Orleans.</summary>
     public DocumentGrain([PersistentState("document", StorageNames.Summarizer)] IPersistentState<DocumentState> state,
-        ModelHost models, InferenceWorker worker, ShardRepository shards, IOptions<SummarizerOptions> options, ILogger<DocumentGrain> logger)
+        ModelHost models, InferenceWorker worker, ShardRepository shards, IOptions<SummarizerOptions> options, ILogger<DocumentGrain> logger,
+        SummarizerMetrics metrics)
     {
+        _metrics = metrics;
         _state = state;
         _models = models;
         _worker = worker;
@@ -86,7 +90,7 @@ public sealed class DocumentGrain : Grain, IDocumentGrain
 
         try
         {
-            var descriptors = await EncodeAsync(ids, windows);
+            var descriptors = await EncodeAsync(ids, windows, repair: false);
             _state.State.Manifest = _state.State.Manifest with
             {
                 Status = DocumentStatus.Encoded,
@@ -118,7 +122,7 @@ public sealed class DocumentGrain : Grain, IDocumentGrain
         var lost = missingShards.Distinct().Order().Select(i => windows[i]).ToArray();
         _logger.LogWarning("Re-encoding {Count} lost shards of document {Document} (evicted with no durable store, or corrupt).", lost.Length, Key);
         var blobs = new List<byte[]>();
-        var descriptors = await EncodeAsync(ids, lost, shards => blobs.AddRange(shards.Select(s => KvShardSerializer.Serialize(s.Kv))));
+        var descriptors = await EncodeAsync(ids, lost, repair: true, shards => blobs.AddRange(shards.Select(s => KvShardSerializer.Serialize(s.Kv))));
         var merged = manifest.Shards.ToDictionary(s => s.Index);
         foreach (var d in descriptors) merged[d.Index] = d;
         _state.State.Manifest = manifest with { Shards = merged.Values.OrderBy(s => s.Index).ToArray(), EncoderRuns = manifest.EncoderRuns + lost.Length };
@@ -134,9 +138,10 @@ public sealed class DocumentGrain : Grain, IDocumentGrain
     /// Encodes <paramref name="toEncode"/> batch by batch and stores the shards; <paramref name="onEncoded"/> sees each
     /// batch on the inference thread before the store takes it.
     /// </summary>
-    private async Task<ShardDescriptor[]> EncodeAsync(IReadOnlyList<int> ids, IReadOnlyList<ShardWindow> toEncode,
+    private async Task<ShardDescriptor[]> EncodeAsync(IReadOnlyList<int> ids, IReadOnlyList<ShardWindow> toEncode, bool repair,
         Action<IReadOnlyList<(KvShard Kv, HiddenShard? Hidden)>>? onEncoded = null)
     {
+        using var span = SummarizerActivities.StartEncode(toEncode.Count, ids.Count, repair); // telemetry
         var model = await _models.GetAsync();
         var dtype = KvDTypes.Parse(_options.KvDType);
         var descriptors = new List<ShardDescriptor>();
@@ -145,6 +150,8 @@ public sealed class DocumentGrain : Grain, IDocumentGrain
         for (int first = 0; first < toEncode.Count; first += batch)
         {
             var windows = toEncode.Skip(first).Take(batch).ToArray();
+            using var batchSpan = SummarizerActivities.StartEncoderBatch(windows.Length, windows.Sum(w => w.InputLength)); // telemetry
+            long started = System.Diagnostics.Stopwatch.GetTimestamp(); // telemetry
             // One batch per work item: progress is reported between batches and other jobs' steps interleave.
             bool hidden = _options.ShardFormat == "hidden";
             var shards = await _worker.RunAsync(ct =>
@@ -153,6 +160,7 @@ public sealed class DocumentGrain : Grain, IDocumentGrain
                 onEncoded?.Invoke(encoded);
                 return encoded;
             });
+            _metrics.EncoderBatch(windows.Length, System.Diagnostics.Stopwatch.GetElapsedTime(started), repair); // telemetry
             var sizes = await _shards.StoreAsync(shards.Select(s => (ShardKey.For(Key, s.Kv.Index), s.Kv, s.Hidden)).ToArray());
             descriptors.AddRange(shards.Select((s, i) => new ShardDescriptor(s.Kv.Index, s.Kv.TokenStart, s.Kv.TokenEnd, sizes[i])));
             _progress = _progress with { ShardsDone = descriptors.Count };

@@ -119,6 +119,9 @@ public sealed class SummarizerOptions
     /// <summary>Orleans silo name (the pod name on Kubernetes); Orleans picks one when unset.</summary>
     public string? SiloName { get; set; }
 
+    /// <summary>Metrics, traces and operator endpoints (<c>Summarizer:Telemetry</c>).</summary>
+    public Telemetry.TelemetryOptions Telemetry { get; set; } = new();
+
     /// <summary>Largest Redis value a shard blob is split into.</summary>
     public int RedisBlockBytes { get; set; } = 4 << 20;
 }

@@ -11,6 +11,7 @@ using Summarizer.Grains.Inference;
 using Summarizer.Grains.Placement;
 using Summarizer.Grains.KvStore;
 using Summarizer.Grains.Summaries;
+using Summarizer.Grains.Telemetry;
 
 namespace Summarizer.Grains.Hosting;
 
@@ -47,6 +48,10 @@ public static class SummarizerSiloExtensions
         services.AddSingleton(sp => new ShardAttentionWorker(options.ShardAttentionThreads, sp.GetRequiredService<ILogger<InferenceWorker>>()));
         services.AddSingleton<ModelHost>();
         services.AddSingleton<SiloJobSlots>();
+        services.AddMetrics();
+        services.AddSingleton<SummarizerMetrics>();
+        // Built when the silo starts, not on first use, so its gauges (jobs active, K/V memory) are scraped from the start.
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SummarizerMetrics>());
         services.AddSingleton(sp => new MemoryShardCache(options.MemoryBudgetBytes, sp.GetRequiredService<ILogger<MemoryShardCache>>()));
         services.AddSingleton(sp => new ShardRepository(
             sp.GetRequiredService<MemoryShardCache>(),
@@ -55,7 +60,8 @@ public static class SummarizerSiloExtensions
                 : null,
             sp.GetRequiredService<InferenceWorker>(),
             sp.GetRequiredService<ModelHost>(),
-            sp.GetRequiredService<ILogger<ShardRepository>>()));
+            sp.GetRequiredService<ILogger<ShardRepository>>(),
+            sp.GetRequiredService<SummarizerMetrics>()));
 
         bool usesRedis = options.KvStore == "redis" || options.Clustering == "redis" || options.GrainStorage == "redis";
         // One configuration (endpoints from the connection string, user, password and TLS from Summarizer:Redis) for
@@ -121,6 +127,7 @@ public static class SummarizerSiloExtensions
         Require(o.JobLimitRetryAfterSeconds >= 1, nameof(o.JobLimitRetryAfterSeconds), "must be at least 1.");
         Require((o.KvStore != "redis" && o.Clustering != "redis" && o.GrainStorage != "redis") || !string.IsNullOrWhiteSpace(o.RedisConnectionString),
             nameof(o.RedisConnectionString), "is required when KvStore, GrainStorage or Clustering is 'redis'.");
+        Require(o.Telemetry.MetricsPort is null or (> 0 and < 65536), "Telemetry:MetricsPort", "must be a TCP port (1-65535).");
         Require(o.KvDType.ToLowerInvariant() is "f32" or "f16" or "bf16", nameof(o.KvDType), $"must be f32, f16 or bf16, not '{o.KvDType}'.");
     }
 }

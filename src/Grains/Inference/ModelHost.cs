@@ -36,7 +36,7 @@ public sealed class ModelHost : IDisposable
     {
         var dir = _options.ModelDirectory;
         if (string.IsNullOrWhiteSpace(dir))
-            return Task.FromException<SummarizationModel>(new InvalidOperationException("No model configured: set Summarizer:ModelDirectory (env Summarizer__ModelDirectory) to a checkpoint directory."));
+            return Task.FromException<SummarizationModel>(new ModelUnavailableException("No model configured: set Summarizer:ModelDirectory (env Summarizer__ModelDirectory) to a checkpoint directory."));
         return _worker.RunAsync(_ =>
         {
             try

@@ -16,11 +16,17 @@ public sealed class ShardRepository
     private readonly InferenceWorker _worker;
     private readonly ModelHost _models;
     private readonly ILogger<ShardRepository> _logger;
+    private readonly Telemetry.SummarizerMetrics? _metrics;
     private long _durableHits, _durableMisses;
 
-    /// <summary>Creates the repository; <paramref name="durable"/> is null when only memory is configured.</summary>
-    public ShardRepository(MemoryShardCache memory, IShardBlobStore? durable, InferenceWorker worker, ModelHost models, ILogger<ShardRepository> logger)
+    /// <summary>
+    /// Creates the repository; <paramref name="durable"/> is null when only memory is configured, and
+    /// <paramref name="metrics"/> (the silo's) counts and times the fetches from it.
+    /// </summary>
+    public ShardRepository(MemoryShardCache memory, IShardBlobStore? durable, InferenceWorker worker, ModelHost models, ILogger<ShardRepository> logger,
+        Telemetry.SummarizerMetrics? metrics = null)
     {
+        _metrics = metrics;
         _models = models;
         _memory = memory;
         _durable = durable;
@@ -95,7 +101,9 @@ public sealed class ShardRepository
             try
             {
                 var keys = absent.Select(i => ShardKey.For(documentKey, i)).ToArray();
+                var fetch = _metrics?.StartShardFetch(Telemetry.ShardSource.Redis);
                 var blobs = await _durable.GetAsync(keys, cancellationToken);
+                fetch?.Done(keys.Length, blobs.Count(b => b is not null));
                 var found = new List<(ShardKey Key, byte[] Blob)>();
                 for (int j = 0; j < keys.Length; j++)
                 {

@@ -29,11 +29,13 @@ public sealed class JobAdmissionGrain : Grain, IJobAdmissionGrain
     private readonly IPersistentState<JobAdmissionState> _state;
     private readonly SummarizerOptions _options;
     private readonly ILogger<JobAdmissionGrain> _logger;
+    private readonly Telemetry.SummarizerMetrics _metrics;
 
     /// <summary>Created by Orleans.</summary>
     public JobAdmissionGrain([PersistentState("admission", StorageNames.Summarizer)] IPersistentState<JobAdmissionState> state,
-        IOptions<SummarizerOptions> options, ILogger<JobAdmissionGrain> logger)
+        IOptions<SummarizerOptions> options, ILogger<JobAdmissionGrain> logger, Telemetry.SummarizerMetrics metrics)
     {
+        _metrics = metrics;
         _state = state;
         _options = options.Value;
         _logger = logger;
@@ -47,7 +49,11 @@ public sealed class JobAdmissionGrain : Grain, IJobAdmissionGrain
         int limit = _options.MaxConcurrentJobsPerTenant;
         if (Running.Contains(jobId)) return new JobAdmission(true, Running.Count, limit);
         if (Running.Count >= limit) await FreeEndedJobsAsync();
-        if (Running.Count >= limit) return new JobAdmission(false, Running.Count, limit);
+        if (Running.Count >= limit)
+        {
+            _metrics.Refused(Telemetry.RefusalReason.TenantBound, this.GetPrimaryKeyString()); // telemetry
+            return new JobAdmission(false, Running.Count, limit);
+        }
         await ChangeAsync(s => s.Add(jobId));
         return new JobAdmission(true, Running.Count, limit);
     }

@@ -9,7 +9,7 @@ namespace Summarizer.Grains.Summaries;
 /// cancelled). Summary grains prefer the silo their caller is on, so an HTTP submission's job runs, and counts, on the
 /// silo that accepted it. A job resumed here after losing its silo takes a slot whatever the bound: it was accepted earlier.
 /// </summary>
-public sealed class SiloJobSlots(IOptions<SummarizerOptions> options)
+public sealed class SiloJobSlots(IOptions<SummarizerOptions> options, Telemetry.SummarizerMetrics? metrics = null)
 {
     private readonly HashSet<string> _running = new(StringComparer.Ordinal);
 
@@ -29,7 +29,11 @@ public sealed class SiloJobSlots(IOptions<SummarizerOptions> options)
         {
             running = _running.Count;
             if (_running.Contains(jobId)) return true;
-            if (_running.Count >= Limit) return false;
+            if (_running.Count >= Limit)
+            {
+                metrics?.Refused(Telemetry.RefusalReason.SiloBound, tenant: null); // telemetry
+                return false;
+            }
             _running.Add(jobId);
             return true;
         }

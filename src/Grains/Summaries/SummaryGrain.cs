@@ -12,6 +12,7 @@ using Summarizer.Contracts;
 using Summarizer.Grains.Hosting;
 using Summarizer.Grains.Inference;
 using Summarizer.Grains.KvStore;
+using Summarizer.Grains.Telemetry;
 
 namespace Summarizer.Grains.Summaries;
 
@@ -40,6 +41,7 @@ public sealed class SummaryGrain : Grain, ISummaryGrain, IGrainMigrationParticip
     private readonly SiloJobSlots _slots;
     private readonly ILogger<SummaryGrain> _logger;
     private readonly SummarizerOptions _options;
+    private readonly SummarizerMetrics _metrics;
     private readonly CancellationTokenSource _cancel = new();
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task? _run;
@@ -51,8 +53,10 @@ public sealed class SummaryGrain : Grain, ISummaryGrain, IGrainMigrationParticip
 
     /// <summary>Created by Orleans.</summary>
     public SummaryGrain([PersistentState("summary", StorageNames.Summarizer)] IPersistentState<SummaryState> state,
-        ModelHost models, InferenceWorker worker, ShardRepository shards, SiloJobSlots slots, IOptions<SummarizerOptions> options, ILogger<SummaryGrain> logger)
+        ModelHost models, InferenceWorker worker, ShardRepository shards, SiloJobSlots slots, IOptions<SummarizerOptions> options, ILogger<SummaryGrain> logger,
+        SummarizerMetrics metrics)
     {
+        _metrics = metrics;
         _slots = slots;
         _options = options.Value;
         _state = state;
@@ -175,6 +179,7 @@ public sealed class SummaryGrain : Grain, ISummaryGrain, IGrainMigrationParticip
                 catch (Exception e) { _logger.LogWarning("Could not give back the tenant slot of unrecorded job {Job}: {Reason}", JobId, e.Message); }
                 throw;
             }
+            _metrics.JobSubmitted(request.Tenant); // telemetry
             StartRun();
             return new StartOutcome(Job, null);
         }
@@ -233,6 +238,7 @@ public sealed class SummaryGrain : Grain, ISummaryGrain, IGrainMigrationParticip
     private async Task RunAsync()
     {
         var request = _state.State.Request!;
+        using var telemetry = _metrics.TrackJob(JobId, request.Tenant, Job.CreatedAt, firstRun: Job.TokenIds.Count == 0, _logger); // telemetry: span, log scope, metrics
         // Tokens already published before a restart are regenerated silently, then publishing resumes after them.
         var published = Job.TokenIds.ToList();
         var cancel = _cancel.Token;
@@ -262,7 +268,7 @@ public sealed class SummaryGrain : Grain, ISummaryGrain, IGrainMigrationParticip
             // Counted now, so a job that moves to another silo carries its encoder runs with it.
             statistics = statistics with { EncoderRuns = statistics.EncoderRuns + encoded.EncoderRuns };
             long encoderRuns = 0;
-            if (manifest.Status != DocumentStatus.Encoded) throw new JobFailedException(manifest.Error ?? "The document could not be encoded.");
+            if (manifest.Status != DocumentStatus.Encoded) throw new JobFailedException(JobFailureReason.Encoding, manifest.Error ?? "The document could not be encoded.");
 
             bool distributed = (request.Options.DecodeMode ?? _options.DecodeMode) switch
             {
@@ -302,6 +308,7 @@ public sealed class SummaryGrain : Grain, ISummaryGrain, IGrainMigrationParticip
                 ShardCount = manifest.ShardCount, SourceTokens = manifest.SourceTokens, EncoderRuns = statistics.EncoderRuns + encoderRuns,
                 EncodeMs = encodeClock.Elapsed.TotalMilliseconds, DecodeMode = distributed ? "distributed" : "local",
             };
+            telemetry.Decoding(manifest.ShardCount, manifest.SourceTokens, distributed); // telemetry
             await UpdateAsync(Job with { Status = SummaryStatus.Decoding, Statistics = statistics });
 
             var decided = Channel.CreateUnbounded<int[]>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
@@ -342,13 +349,14 @@ public sealed class SummaryGrain : Grain, ISummaryGrain, IGrainMigrationParticip
                     var piece = stream.Append(id);
                     if (position < published.Count)
                     {
-                        if (published[position] != id) throw new JobFailedException("Regenerated tokens differ from those already published; the model or its shards changed.");
+                        if (published[position] != id) throw new JobFailedException(JobFailureReason.Regeneration, "Regenerated tokens differ from those already published; the model or its shards changed.");
                         continue;
                     }
                     fresh.Add(id);
                     delta += piece;
                 }
                 if (fresh.Count > 0) await PublishAsync(new SummaryEvent { Kind = SummaryEventKind.Delta, Text = delta, TokenIds = fresh }, force: false);
+                telemetry.Published(fresh.Count); // telemetry
             }
             var result = await generation;
             decodeClock.Stop();
@@ -367,11 +375,13 @@ public sealed class SummaryGrain : Grain, ISummaryGrain, IGrainMigrationParticip
             if (tail.Length > 0) await PublishAsync(new SummaryEvent { Kind = SummaryEventKind.Delta, Text = tail }, force: false);
             _state.State.Job = Job with { Status = SummaryStatus.Completed, Text = summary, TokenIds = result.GeneratedIds.ToArray(), Statistics = statistics, CompletedAt = DateTimeOffset.UtcNow };
             await PublishAsync(new SummaryEvent { Kind = SummaryEventKind.Done, Text = summary, TokenIds = result.GeneratedIds.ToArray(), Statistics = statistics }, force: true);
+            telemetry.Completed(result.GeneratedIds.Count, statistics.TokensPerSecond); // telemetry
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
             _state.State.Job = Job with { Status = SummaryStatus.Cancelled, Error = "Cancelled by the client.", Statistics = statistics, CompletedAt = DateTimeOffset.UtcNow };
             await PublishAsync(new SummaryEvent { Kind = SummaryEventKind.Error, Error = "cancelled" }, force: true);
+            telemetry.Cancelled(); // telemetry
         }
         catch (Exception e)
         {
@@ -379,6 +389,7 @@ public sealed class SummaryGrain : Grain, ISummaryGrain, IGrainMigrationParticip
             if (e is not JobFailedException) _logger.LogError(e, "Summary job {Job} failed.", Job.JobId);
             _state.State.Job = Job with { Status = SummaryStatus.Failed, Error = reason, Statistics = statistics, CompletedAt = DateTimeOffset.UtcNow };
             await PublishAsync(new SummaryEvent { Kind = SummaryEventKind.Error, Error = reason }, force: true);
+            telemetry.Failed(e is JobFailedException failed ? failed.Reason : TelemetryReasons.Classify(e)); // telemetry
         }
         finally
         {
@@ -413,6 +424,7 @@ public sealed class SummaryGrain : Grain, ISummaryGrain, IGrainMigrationParticip
     /// </summary>
     private async Task<(ShardLease?[] Leases, long RepairRuns)> LoadShardsAsync(IDocumentGrain document, DocumentManifest manifest, CancellationToken cancel)
     {
+        using var span = SummarizerActivities.StartShardLoad(manifest.ShardCount); // telemetry
         long repairRuns = 0;
         var key = manifest.DocumentKey;
         var (leases, missing) = await _shards.AcquireAsync(key, manifest.ShardCount, cancel);
@@ -421,7 +433,9 @@ public sealed class SummaryGrain : Grain, ISummaryGrain, IGrainMigrationParticip
             // Not in this silo's memory nor the durable store: the document grain's silo may still hold them.
             foreach (var batch in BatchesOfBytes(manifest, missing))
             {
+                var fetch = _metrics.StartShardFetch(ShardSource.Peer); // telemetry
                 var blobs = await document.ExportShardsAsync(batch);
+                fetch.Done(batch.Length, blobs.Count(b => b is not null)); // telemetry
                 await ImportAsync(batch.Zip(blobs).Where(p => p.Second is not null).Select(p => (p.First, p.Second!)).ToArray());
             }
             missing = Enumerable.Range(0, manifest.ShardCount).Where(i => leases[i] is null).ToArray();
@@ -450,7 +464,7 @@ public sealed class SummaryGrain : Grain, ISummaryGrain, IGrainMigrationParticip
         if (missing.Length > 0)
         {
             foreach (var l in leases) l?.Dispose();
-            throw new JobFailedException($"{missing.Length} shards of the document could not be stored or loaded (K/V store unavailable?).");
+            throw new JobFailedException(JobFailureReason.Shards, $"{missing.Length} shards of the document could not be stored or loaded (K/V store unavailable?).");
         }
         return (leases, repairRuns);
     }
@@ -577,5 +591,8 @@ public sealed class SummaryGrain : Grain, ISummaryGrain, IGrainMigrationParticip
         }
     }
 
-    private sealed class JobFailedException(string message) : Exception(message);
+    private sealed class JobFailedException(JobFailureReason reason, string message) : Exception(message)
+    {
+        public JobFailureReason Reason => reason;
+    }
 }

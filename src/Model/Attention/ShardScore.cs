@@ -25,6 +25,6 @@ public static class ShardScore
     {
         var perHead = einsum("bhtd,shd->bhs", query, meanKeys);                 // Σ over steps of q·k̄
         var lengthTerm = Scalars.With(query.shape[2], steps => logLengths.unsqueeze(0).mul(steps));
-        return perHead.mean([1]) + lengthTerm;
+        return perHead.mean([1]).add(lengthTerm, Scalars.One);
     }
 }

@@ -30,7 +30,7 @@ public sealed class ShardedCrossAttention : ICrossAttentionMemory, IDisposable
         _allValid = shards.All(s => s.ValidLength == maxLength);
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        using var positions = Scalars.With(maxLength, stop => arange(stop));
+        using var positions = Scalars.With(maxLength, stop => arange(Scalars.Zero, stop, Scalars.One));
         var valid = stack(shards.Select(s => Scalars.With((long)s.ValidLength, length => positions.lt(length))).ToArray()).to(device);
         _layers = new LayerMemory[layers];
         for (int layer = 0; layer < layers; layer++)

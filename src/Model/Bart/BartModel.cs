@@ -132,7 +132,7 @@ internal sealed class BartAttention : IDisposable
     public static Tensor Attend(Tensor query, Tensor keys, Tensor values, Tensor? additiveMask)
     {
         var scores = query.matmul(keys.transpose(-1, -2));
-        if (additiveMask is not null) scores = scores + additiveMask;
+        if (additiveMask is not null) scores = scores.add(additiveMask, Scalars.One);
         return scores.softmax(-1).matmul(values);
     }
 
@@ -152,7 +152,7 @@ internal sealed class BartAttention : IDisposable
 internal static class SubLayer
 {
     public static Tensor Apply(Tensor hidden, LayerNorm norm, bool preNorm, Func<Tensor, Tensor> block) =>
-        preNorm ? hidden + block(norm.Forward(hidden)) : norm.Forward(hidden + block(hidden));
+        preNorm ? hidden.add(block(norm.Forward(hidden)), Scalars.One) : norm.Forward(hidden.add(block(hidden), Scalars.One));
 }
 
 /// <summary>Self-attention then feed-forward, post-norm (BART) or pre-norm (mBART, PEGASUS).</summary>
@@ -263,7 +263,7 @@ internal sealed class BartEncoder : IDisposable
     /// </summary>
     public Tensor Forward(Tensor ids, Tensor attentionMask)
     {
-        var hidden = _tokens.Forward(ids) + _positions.Forward(0, ids.shape[1]);
+        var hidden = _tokens.Forward(ids).add(_positions.Forward(0, ids.shape[1]), Scalars.One);
         if (_embeddingNorm is not null) hidden = _embeddingNorm.Forward(hidden);
         var padding = AttentionMasks.Padding(attentionMask, hidden.dtype);
         foreach (var layer in _layers) hidden = layer.Forward(hidden, padding);
@@ -301,7 +301,7 @@ internal sealed class BartDecoder : IDisposable
     public Tensor Forward(Tensor ids, SelfAttentionCache cache, ICrossAttentionMemory memory)
     {
         long past = cache.Length, steps = ids.shape[1];
-        var hidden = _tokens.Forward(ids) + _positions.Forward(past, steps);
+        var hidden = _tokens.Forward(ids).add(_positions.Forward(past, steps), Scalars.One);
         if (_embeddingNorm is not null) hidden = _embeddingNorm.Forward(hidden);
         var causal = steps == 1 ? null : AttentionMasks.Causal(steps, past, hidden.dtype, hidden.device);
         for (int i = 0; i < Layers.Length; i++) hidden = Layers[i].Forward(hidden, causal, cache, i, memory);
@@ -394,7 +394,7 @@ public sealed class BartModel : IDisposable
         var hidden = _decoder.Forward(ids, cache, memory);
         var last = hidden.select(1, hidden.shape[1] - 1);
         var logits = last.matmul(_lmHead.t());
-        return _finalLogitsBias is null ? logits : logits + _finalLogitsBias;
+        return _finalLogitsBias is null ? logits : logits.add(_finalLogitsBias, Scalars.One);
     }
 
     /// <summary>A fresh, empty self-attention cache for decoding.</summary>

@@ -23,10 +23,10 @@ internal static class Activation
         // Scalars kept alive across each native call (see Scalars).
         using var cube = x.pow(Scalars.Three);
         using var scaledCube = Scalars.With(0.044715, c => cube.mul(c));
-        using var sum = x.add(scaledCube);
+        using var sum = x.add(scaledCube, Scalars.One);
         using var inner = Scalars.With(Math.Sqrt(2.0 / Math.PI), c => sum.mul(c));
         using var t = inner.tanh();
-        using var onePlus = t.add(Scalars.OnePointZero);
+        using var onePlus = t.add(Scalars.OnePointZero, Scalars.One);
         using var halfX = x.mul(Scalars.Half);
         return halfX.mul(onePlus);
     }

@@ -10,7 +10,7 @@ namespace Summarizer.Silo.Security;
 /// </summary>
 public sealed class TenantResolver(IOptions<ApiAccessOptions> options)
 {
-    private const string ItemKey = "summarizer.tenant";
+    internal const string ItemKey = "summarizer.tenant";
     private readonly ApiAccessOptions _options = options.Value;
 
     /// <summary>The tenant this request was authenticated as (set by the middleware).</summary>
@@ -36,7 +36,7 @@ public sealed class TenantResolver(IOptions<ApiAccessOptions> options)
         await next(http);
     }
 
-    private string? Resolve(string authorization)
+    internal string? Resolve(string authorization)
     {
         const string scheme = "Bearer ";
         if (!authorization.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
