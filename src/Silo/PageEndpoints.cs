@@ -1,4 +1,6 @@
 using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Options;
+using Summarizer.Grains.Hosting;
 using Microsoft.Net.Http.Headers;
 
 namespace Summarizer.Silo;
@@ -20,8 +22,9 @@ public static class PageEndpoints
     {
         if (!app.Configuration.GetValue("Summarizer:Api:Page", true)) return app;
         var files = new EmbeddedFileProvider(typeof(PageEndpoints).Assembly, "Summarizer.Silo.wwwroot");
-        app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
-        app.UseStaticFiles(new StaticFileOptions
+        // The metrics port (Summarizer:Telemetry:MetricsPort) serves the scrape endpoint and nothing else.
+        int? metricsPort = app.Services.GetRequiredService<IOptions<SummarizerOptions>>().Value.Telemetry.MetricsPort;
+        app.UseWhen(http => http.Connection.LocalPort != metricsPort, page => page.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files }).UseStaticFiles(new StaticFileOptions
         {
             FileProvider = files,
             OnPrepareResponse = context =>
@@ -33,7 +36,7 @@ public static class PageEndpoints
                 // Revalidated on every load, so a new silo version's page is never mixed with a cached older script.
                 headers[HeaderNames.CacheControl] = "no-cache";
             },
-        });
+        }));
         return app;
     }
 }
