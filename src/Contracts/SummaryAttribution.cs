@@ -2,8 +2,7 @@ namespace Summarizer.Contracts;
 
 /// <summary>
 /// One sentence of a finished summary and the passages of the original document it drew on (request option
-/// <see cref="SummaryRequestOptions.Attribution"/>): its text, its range in the summary, and at most five source
-/// spans, strongest first.
+/// <c>attribution</c>): its text, its range in the summary, and at most five source spans, strongest first.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("summarizer.AttributedSentence")]
 public sealed record AttributedSentence
