@@ -41,7 +41,7 @@ public sealed class BatchedJobsTests
 
         // Document A is encoded, then every shard of it in memory is replaced by one whose head size is wrong, as a
         // corrupt shard would be: its job's cross-attention throws inside the batched step.
-        var corruptText = TinyCheckpoint.Document(600, 1500, "qmsum").Document;
+        var corruptText = TinyCheckpoint.Document(800, 1500, "rustrfc").Document;
         var first = await cluster.Client.SubmitAsync(corruptText, new SummaryRequestOptions { MaxNewTokens = 2 });
         var encoded = await cluster.DoneAsync(first);
         var documentKey = (await cluster.Client.GetAsync(first))!.DocumentKey!;
@@ -58,7 +58,7 @@ public sealed class BatchedJobsTests
         // Two healthy jobs decode; the corrupt one joins their batch while it is held.
         using var hold = new IterationHold(r => r.Jobs == 2);
         scheduler.Iterated += hold.OnIterated;
-        var healthyText = TinyCheckpoint.Document(600, 1500, "rustrfc").Document;
+        var healthyText = TinyCheckpoint.Document(1500, 2500, "pep").Document;
         var healthy = new[] { await cluster.Client.SubmitAsync(healthyText, Long), await cluster.Client.SubmitAsync(healthyText, Long) };
         await hold.Reached.WaitAsync(TimeSpan.FromMinutes(2));
         var corrupt = await cluster.Client.SubmitAsync(corruptText, Long);
@@ -85,7 +85,7 @@ public sealed class BatchedJobsTests
         using var hold = new IterationHold(r => r.Jobs == 1);
         scheduler.Iterated += hold.OnIterated;
 
-        var streaming = await cluster.Client.SubmitAsync(TinyCheckpoint.Document(300, 800, "rustrfc").Document, Long);
+        var streaming = await cluster.Client.SubmitAsync(TinyCheckpoint.Document(2000, 3000, "kep").Document, Long);
         await hold.Reached.WaitAsync(TimeSpan.FromMinutes(2));
         // While the stream is held mid-decode, a long document arrives; its tokenizing and encoder batches queue up.
         var longDocument = await cluster.Client.SubmitAsync(TinyCheckpoint.Document(8000, int.MaxValue, "qmsum").Document, new SummaryRequestOptions { MaxNewTokens = 2 });
