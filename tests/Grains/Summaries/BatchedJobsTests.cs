@@ -59,10 +59,22 @@ public sealed class BatchedJobsTests
         using var hold = new IterationHold(r => r.Jobs == 2);
         scheduler.Iterated += hold.OnIterated;
         var healthyText = TinyCheckpoint.Document(1500, 2500, "pep").Document;
-        var healthy = new[] { await cluster.Client.SubmitAsync(healthyText, Long), await cluster.Client.SubmitAsync(healthyText, Long) };
+        await cluster.DoneAsync(await cluster.Client.SubmitAsync(healthyText, new SummaryRequestOptions { MaxNewTokens = 2 }));
+        string[] healthy;
+        using (var gate = new ManualResetEventSlim())
+        {
+            // Both wait while the thread is busy, so they join the same iteration.
+            var blocked = scheduler.RunAsync(_ => gate.Wait(TimeSpan.FromMinutes(2)));
+            healthy = [await cluster.Client.SubmitAsync(healthyText, Long), await cluster.Client.SubmitAsync(healthyText, Long)];
+            for (var deadline = DateTime.UtcNow.AddMinutes(2); scheduler.Diagnostics.QueuedJobs < 2; await Task.Delay(20))
+                Assert.True(DateTime.UtcNow < deadline, "the healthy jobs never queued");
+            gate.Set();
+            await blocked;
+        }
         await hold.Reached.WaitAsync(TimeSpan.FromMinutes(2));
         var corrupt = await cluster.Client.SubmitAsync(corruptText, Long);
-        while (scheduler.Diagnostics.QueuedJobs == 0) await Task.Delay(20);
+        for (var deadline = DateTime.UtcNow.AddMinutes(2); scheduler.Diagnostics.QueuedJobs == 0; await Task.Delay(20))
+            Assert.True(DateTime.UtcNow < deadline, "the corrupt job never queued");
         hold.Release();
 
         var failed = await EventsAsync(cluster, corrupt);
@@ -89,7 +101,8 @@ public sealed class BatchedJobsTests
         await hold.Reached.WaitAsync(TimeSpan.FromMinutes(2));
         // While the stream is held mid-decode, a long document arrives; its tokenizing and encoder batches queue up.
         var longDocument = await cluster.Client.SubmitAsync(TinyCheckpoint.Document(8000, int.MaxValue, "qmsum").Document, new SummaryRequestOptions { MaxNewTokens = 2 });
-        while (scheduler.Diagnostics.QueuedWorkItems == 0) await Task.Delay(20);
+        for (var deadline = DateTime.UtcNow.AddMinutes(2); scheduler.Diagnostics.QueuedWorkItems == 0; await Task.Delay(20))
+            Assert.True(DateTime.UtcNow < deadline, "the long document's encode never queued");
         long heldAt = hold.Reports.Last().Iteration;
         hold.Release();
 
