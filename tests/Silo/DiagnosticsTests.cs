@@ -22,7 +22,7 @@ public sealed class DiagnosticsTests : IAsyncLifetime
         "--Summarizer:Api:Keys:1:Tenant=tenant-a", $"--Summarizer:Api:Keys:1:Sha256={Hash(TenantKey)}",
         // Even listing the anonymous tenant as admin must not open diagnostics to anonymous callers.
         "--Summarizer:Api:AdminTenants:0=ops", "--Summarizer:Api:AdminTenants:1=default",
-        "--Summarizer:Api:AllowAnonymous=true", $"--Summarizer:MemoryBudgetBytes={Budget}", "--Summarizer:MaxBatchRows=3");
+        "--Summarizer:Api:AllowAnonymous=true", $"--Summarizer:MemoryBudgetBytes={Budget}");
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
 
@@ -108,8 +108,13 @@ public sealed class DiagnosticsTests : IAsyncLifetime
     public async Task DiagnosticsShowTheBatchAndItsQueueAndCancellingOneJobMidBatchOverHttpEndsItAloneWhileTheOthersFinish()
     {
         const int Tokens = 200;
-        using var ops = _app.ClientWithKey(OpsKey);
-        var scheduler = _app.Services.GetRequiredService<InferenceScheduler>();
+        // A silo of its own: rows for three jobs, and room in memory for the document's shards (none is re-encoded,
+        // which would need the thread this test holds).
+        await using var app = await SiloApp.StartAsync(TinyCheckpoint.Directory, 256 << 10,
+            "--Summarizer:Api:Keys:0:Tenant=ops", $"--Summarizer:Api:Keys:0:Sha256={Hash(OpsKey)}", "--Summarizer:Api:AdminTenants:0=ops",
+            "--Summarizer:MaxBatchRows=3", $"--Summarizer:MemoryBudgetBytes={256L << 20}");
+        using var ops = app.ClientWithKey(OpsKey);
+        var scheduler = app.Services.GetRequiredService<InferenceScheduler>();
         // Held at the end of the first iteration that steps three jobs (MaxBatchRows is 3 here): a fourth one queues.
         using var hold = new IterationHold(r => r.Jobs == 3);
         scheduler.Iterated += hold.OnIterated;
