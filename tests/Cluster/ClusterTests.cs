@@ -88,7 +88,7 @@ public sealed class ClusterTests(ProcessCluster cluster) : IClassFixture<Process
         var events = await SseClient.ReadAllAsync(() => cluster.Http(reader), id, async e =>
         {
             if (!killed && e.Name == "delta") seenBeforeKill += Ids(e.Data).Count();
-            if (!killed && e.Name == "delta" && e.Id >= 8)
+            if (!killed && seenBeforeKill >= 8)
             {
                 killed = true;
                 await cluster.RunAsync("kill", victim.ToString());
@@ -107,7 +107,6 @@ public sealed class ClusterTests(ProcessCluster cluster) : IClassFixture<Process
         var stats = done.Data.GetProperty("statistics");
         Assert.Equal(stats.GetProperty("shardCount").GetInt32(), stats.GetProperty("encoderRuns").GetInt32());
         // Resumed by prefix: the tokens published before the kill took one decoder pass together, none was decoded again.
-        Assert.True(seenBeforeKill > 1, $"only {seenBeforeKill} tokens were published before the kill");
         Assert.InRange(stats.GetProperty("decoderSteps").GetInt32(), 1, MaxNewTokens - seenBeforeKill + 1);
         var final = await JobAsync(reader, id);
         Assert.True(final.GetProperty("resumes").GetInt32() >= 1, $"the job should have been resumed on a surviving silo (client reconnected {reconnects} times)");

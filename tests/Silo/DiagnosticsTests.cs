@@ -115,11 +115,11 @@ public sealed class DiagnosticsTests : IAsyncLifetime
             "--Summarizer:MaxBatchRows=3", $"--Summarizer:MemoryBudgetBytes={256L << 20}");
         using var ops = app.ClientWithKey(OpsKey);
         var scheduler = app.Services.GetRequiredService<InferenceScheduler>();
-        // Held at the end of the first iteration that steps three jobs (MaxBatchRows is 3 here): a fourth one queues.
+        // Held at the end of the first iteration that steps three greedy jobs (MaxBatchRows is 3 here): a fourth one queues.
         using var hold = new IterationHold(r => r.Jobs == 3);
         scheduler.Iterated += hold.OnIterated;
         var text = TinyCheckpoint.Document(800, 1500, "pep").Document;
-        object Request(int tokens) => new { text, options = new { maxNewTokens = tokens, minNewTokens = tokens, noRepeatNgramSize = 0 } };
+        object Request(int tokens) => new { text, options = new { maxNewTokens = tokens, minNewTokens = tokens, noRepeatNgramSize = 0, numBeams = 1 } };
         // Encoded first, so every job below finds its shards in memory and needs the scheduler only to decode.
         await Submissions.AssertDoneAsync(ops, await Submissions.AcceptedAsync(await ops.PostAsJsonAsync("/v1/summaries", Request(2))));
         var ids = new List<string>();
