@@ -119,7 +119,7 @@ public sealed class DiagnosticsTests : IAsyncLifetime
         using var hold = new IterationHold(r => r.Jobs == 3);
         scheduler.Iterated += hold.OnIterated;
         var text = TinyCheckpoint.Document(800, 1500, "pep").Document;
-        object Request(int tokens) => new { text, options = new { maxNewTokens = tokens, minNewTokens = tokens, noRepeatNgramSize = 0, numBeams = 1 } };
+        object Request(int tokens) => new { text, options = new { maxNewTokens = tokens, minNewTokens = tokens, noRepeatNgramSize = 0, beams = 1 } };
         // Encoded first, so every job below finds its shards in memory and needs the scheduler only to decode.
         await Submissions.AssertDoneAsync(ops, await Submissions.AcceptedAsync(await ops.PostAsJsonAsync("/v1/summaries", Request(2))));
         var ids = new List<string>();
