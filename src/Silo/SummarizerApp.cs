@@ -26,6 +26,7 @@ public static class SummarizerApp
         builder.AddSummarizerTelemetry();
         configure?.Invoke(builder);
         var app = builder.Build();
+        app.UseSummarizerPage();
         app.MapSummarizerEndpoints();
         app.MapSummarizerTelemetry();
         return app;

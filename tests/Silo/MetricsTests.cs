@@ -191,7 +191,7 @@ public sealed class MetricsTests
         Assert.Equal(HttpStatusCode.NotFound, onApiPort.StatusCode);
         using var withKey = new HttpClient { BaseAddress = scraper.BaseAddress };
         withKey.DefaultRequestHeaders.Authorization = new("Bearer", OpsKey);
-        foreach (var path in new[] { "/health/ready", "/v1/diagnostics", "/dashboard/", "/openapi/v1.json", "/v1/summaries/x" })
+        foreach (var path in new[] { "/", "/app.js", "/health/ready", "/v1/diagnostics", "/dashboard/", "/openapi/v1.json", "/v1/summaries/x" })
         {
             using var response = await withKey.GetAsync(path);
             Assert.True(response.StatusCode == HttpStatusCode.NotFound, $"{path} answered {(int)response.StatusCode} on the metrics port");

@@ -68,9 +68,9 @@ public sealed class StreamAndCancelTests(SiloAppFixture fixture)
             "{\"text\": \"A document.\", \"options\": {\"decodeMode\": " + value + "}}", System.Text.Encoding.UTF8, "application/json"));
 
         var problem = await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadRequest);
-        Assert.Equal("decodeMode", problem.GetProperty("option").GetString());
+        Assert.Equal("options.decodeMode", problem.GetProperty("field").GetString());
         var detail = problem.GetProperty("detail").GetString()!;
-        Assert.Contains("auto, local, distributed", detail);
+        Assert.Contains("\"auto\", \"local\", \"distributed\"", detail);
         Assert.DoesNotContain("Summarizer.", detail);
         Assert.Null(response.Headers.Location);
     }

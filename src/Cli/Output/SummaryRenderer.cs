@@ -41,19 +41,22 @@ internal sealed class SummaryRenderer(IAnsiConsole status, TextWriter output, bo
         return CliInvocation.RunError;
     }
 
-    // Progress events come first, while shards are encoded; returns the first event that is not one.
+    // Progress events come first, while shards are encoded; returns the first event that is not one. No bar is drawn
+    // before the service has answered with a first event, so an unreachable gateway or a refused submission is reported
+    // alone, on its own line.
     private async Task<SummaryEvent?> ShowEncodingAsync(IAsyncEnumerator<SummaryEvent> reader)
     {
+        if (!await reader.MoveNextAsync()) return null;
+        if (reader.Current.Kind != SummaryEventKind.Progress) return reader.Current;
         SummaryEvent? next = null;
+        var first = reader.Current;
         await status.Progress().AutoClear(true)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
             .StartAsync(async ctx =>
             {
                 var task = ctx.AddTask("Encoding shards", maxValue: 1);
-                task.IsIndeterminate = true;
-                while (await reader.MoveNextAsync())
+                for (var e = first; e is not null; e = await reader.MoveNextAsync() ? reader.Current : null)
                 {
-                    var e = reader.Current;
                     if (e.Kind != SummaryEventKind.Progress)
                     {
                         next = e;

@@ -39,6 +39,16 @@ public sealed class SummarizerOptions
     /// <summary><c>cpu</c> (default) or <c>cuda</c>.</summary>
     public string Device { get; set; } = "cpu";
 
+    /// <summary>
+    /// mBART's source language code (<c>src_lang</c>, e.g. <c>en_XX</c>), placed in every encoder window; null keeps the
+    /// checkpoint's <c>tokenizer_config.json</c>. Part of the model fingerprint, so shards encoded under another language
+    /// are never reused. Other families refuse none and ignore it.
+    /// </summary>
+    public string? SourceLanguage { get; set; }
+
+    /// <summary>mBART's summary language code (<c>tgt_lang</c>), forced as the first generated token; null keeps the checkpoint's.</summary>
+    public string? TargetLanguage { get; set; }
+
     /// <summary>Default encoder window length; null is the model's <c>max_position_embeddings</c>.</summary>
     public int? ShardLength { get; set; }
 

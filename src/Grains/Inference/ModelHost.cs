@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Summarizer.Grains.Hosting;
 using Summarizer.Model.Pipeline;
+using Summarizer.Model.Tokenization.SentencePiece;
 
 namespace Summarizer.Grains.Inference;
 
@@ -41,7 +42,7 @@ public sealed class ModelHost : IDisposable
         {
             try
             {
-                var model = SummarizationModel.Load(dir, _options.Device);
+                var model = SummarizationModel.Load(dir, _options.Device, new TokenizerOptions(_options.SourceLanguage, _options.TargetLanguage));
                 _logger.LogInformation("Loaded model {Directory} ({Type}, fingerprint {Fingerprint}) on {Device}.", dir, model.Config.ModelType, model.Fingerprint, _options.Device);
                 return model;
             }
