@@ -52,6 +52,8 @@ public static class SummarizerSiloExtensions
         services.AddSingleton(sp => new InferenceScheduler(
             new SchedulerSettings { MaxBatchRows = options.MaxBatchRows, EncoderBudgetPerIteration = options.EncoderBudgetPerIteration },
             sp.GetRequiredService<ILogger<InferenceScheduler>>()));
+        // The silo's one inference queue is its scheduler (work items between decoding iterations).
+        services.AddSingleton<IInferenceQueue>(sp => sp.GetRequiredService<InferenceScheduler>());
         services.AddSingleton(sp => new ShardAttentionWorker(options.ShardAttentionThreads, sp.GetRequiredService<ILogger<InferenceWorker>>()));
         services.AddSingleton<ModelHost>();
         services.AddSingleton<SiloJobSlots>();

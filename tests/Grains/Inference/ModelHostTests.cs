@@ -13,7 +13,7 @@ public sealed class ModelHostTests
     public async Task MBartLanguageSettingsReachTheTokenizerAndChangeTheFingerprint()
     {
         var dir = FamilyCheckpoints.Directory("mbart-tiny");
-        using var worker = new InferenceScheduler(new Summarizer.Model.Scheduling.SchedulerSettings(), NullLogger<InferenceScheduler>.Instance);
+        using var worker = new InferenceWorker(1, NullLogger<InferenceWorker>.Instance);
         using var checkpointLanguages = Host(dir, null, null, worker);
         using var configured = Host(dir, "de_DE", "fr_XX", worker);
 
@@ -30,7 +30,7 @@ public sealed class ModelHostTests
     [Fact]
     public async Task AnMBartLanguageTheTokenizerLacksKeepsTheModelUnloadedNamingTheField()
     {
-        using var worker = new InferenceScheduler(new Summarizer.Model.Scheduling.SchedulerSettings(), NullLogger<InferenceScheduler>.Instance);
+        using var worker = new InferenceWorker(1, NullLogger<InferenceWorker>.Instance);
         using var host = Host(FamilyCheckpoints.Directory("mbart-tiny"), null, "xx_YY", worker);
 
         var error = await Assert.ThrowsAsync<ArgumentException>(host.GetAsync);
@@ -39,6 +39,6 @@ public sealed class ModelHostTests
         Assert.False(host.IsLoaded);
     }
 
-    private static ModelHost Host(string dir, string? source, string? target, InferenceScheduler worker) =>
+    private static ModelHost Host(string dir, string? source, string? target, InferenceWorker worker) =>
         new(Options.Create(new SummarizerOptions { ModelDirectory = dir, SourceLanguage = source, TargetLanguage = target }), worker, NullLogger<ModelHost>.Instance);
 }

@@ -11,22 +11,25 @@ namespace Summarizer.Grains.Tests.Summaries;
 /// <summary>Jobs of the pipeline sharing the silo's inference scheduler: batched decoding, failure isolation, encoder work in between.</summary>
 public sealed class BatchedJobsTests
 {
-    private const int LongOutput = 200;
-    private static readonly SummaryRequestOptions Long = new() { MaxNewTokens = LongOutput, MinNewTokens = LongOutput, NoRepeatNgramSize = 0 };
+    private const int LongOutput = 200, ShortOutput = 48;
+    private static readonly SummaryRequestOptions Long = Forced(LongOutput), Short = Forced(ShortOutput);
+
+    private static SummaryRequestOptions Forced(int tokens) => new() { MaxNewTokens = tokens, MinNewTokens = tokens, NoRepeatNgramSize = 0 };
 
     private static async Task<List<SummaryEvent>> EventsAsync(SummarizerCluster cluster, string jobId)
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        // Generous: on a crowded machine an iteration can take a second.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(10));
         var events = new List<SummaryEvent>();
         await foreach (var e in cluster.Client.StreamAsync(jobId).WithCancellation(timeout.Token)) events.Add(e);
         return events;
     }
 
-    private static void AssertFullText(List<SummaryEvent> events)
+    private static void AssertFullText(List<SummaryEvent> events, int tokens)
     {
         var done = events[^1];
         Assert.True(done.Kind == SummaryEventKind.Done, done.Error);
-        Assert.Equal(LongOutput, done.TokenIds.Count);
+        Assert.Equal(tokens, done.TokenIds.Count);
         Assert.Equal(done.TokenIds, events.Where(e => e.Kind == SummaryEventKind.Delta).SelectMany(e => e.TokenIds));
         Assert.Equal(done.Text, string.Concat(events.Where(e => e.Kind == SummaryEventKind.Delta).Select(e => e.Text)));
     }
@@ -41,7 +44,7 @@ public sealed class BatchedJobsTests
 
         // Document A is encoded, then every shard of it in memory is replaced by one whose head size is wrong, as a
         // corrupt shard would be: its job's cross-attention throws inside the batched step.
-        var corruptText = TinyCheckpoint.Document(600, 1500, "qmsum").Document;
+        var corruptText = TinyCheckpoint.Document(800, 1500, "rustrfc").Document;
         var first = await cluster.Client.SubmitAsync(corruptText, new SummaryRequestOptions { MaxNewTokens = 2 });
         var encoded = await cluster.DoneAsync(first);
         var documentKey = (await cluster.Client.GetAsync(first))!.DocumentKey!;
@@ -58,18 +61,30 @@ public sealed class BatchedJobsTests
         // Two healthy jobs decode; the corrupt one joins their batch while it is held.
         using var hold = new IterationHold(r => r.Jobs == 2);
         scheduler.Iterated += hold.OnIterated;
-        var healthyText = TinyCheckpoint.Document(600, 1500, "rustrfc").Document;
-        var healthy = new[] { await cluster.Client.SubmitAsync(healthyText, Long), await cluster.Client.SubmitAsync(healthyText, Long) };
+        var healthyText = TinyCheckpoint.Document(1500, 2500, "pep").Document;
+        await cluster.DoneAsync(await cluster.Client.SubmitAsync(healthyText, new SummaryRequestOptions { MaxNewTokens = 2 }));
+        string[] healthy;
+        using (var gate = new ManualResetEventSlim())
+        {
+            // Both wait while the thread is busy, so they join the same iteration.
+            var blocked = scheduler.RunAsync(_ => gate.Wait(TimeSpan.FromMinutes(2)));
+            healthy = [await cluster.Client.SubmitAsync(healthyText, Short), await cluster.Client.SubmitAsync(healthyText, Short)];
+            for (var deadline = DateTime.UtcNow.AddMinutes(2); scheduler.Diagnostics.QueuedJobs < 2; await Task.Delay(20))
+                Assert.True(DateTime.UtcNow < deadline, "the healthy jobs never queued");
+            gate.Set();
+            await blocked;
+        }
         await hold.Reached.WaitAsync(TimeSpan.FromMinutes(2));
-        var corrupt = await cluster.Client.SubmitAsync(corruptText, Long);
-        while (scheduler.Diagnostics.QueuedJobs == 0) await Task.Delay(20);
+        var corrupt = await cluster.Client.SubmitAsync(corruptText, Short);
+        for (var deadline = DateTime.UtcNow.AddMinutes(2); scheduler.Diagnostics.QueuedJobs == 0; await Task.Delay(20))
+            Assert.True(DateTime.UtcNow < deadline, "the corrupt job never queued");
         hold.Release();
 
         var failed = await EventsAsync(cluster, corrupt);
         Assert.Equal(SummaryEventKind.Error, failed[^1].Kind);
         Assert.Equal(SummaryStatus.Failed, (await cluster.Client.GetAsync(corrupt))!.Status);
         var healthyEvents = await Task.WhenAll(healthy.Select(id => EventsAsync(cluster, id)));
-        foreach (var events in healthyEvents) AssertFullText(events);
+        foreach (var events in healthyEvents) AssertFullText(events, ShortOutput);
         // The corrupt job decoded in the same iterations as the healthy ones: three jobs in one step.
         Assert.Contains(hold.Reports, r => r.Jobs == 3);
         Assert.Equal(healthyEvents[0][^1].TokenIds, healthyEvents[1][^1].TokenIds);
@@ -85,15 +100,16 @@ public sealed class BatchedJobsTests
         using var hold = new IterationHold(r => r.Jobs == 1);
         scheduler.Iterated += hold.OnIterated;
 
-        var streaming = await cluster.Client.SubmitAsync(TinyCheckpoint.Document(300, 800, "rustrfc").Document, Long);
+        var streaming = await cluster.Client.SubmitAsync(TinyCheckpoint.Document(2000, 3000, "kep").Document, Long);
         await hold.Reached.WaitAsync(TimeSpan.FromMinutes(2));
         // While the stream is held mid-decode, a long document arrives; its tokenizing and encoder batches queue up.
         var longDocument = await cluster.Client.SubmitAsync(TinyCheckpoint.Document(8000, int.MaxValue, "qmsum").Document, new SummaryRequestOptions { MaxNewTokens = 2 });
-        while (scheduler.Diagnostics.QueuedWorkItems == 0) await Task.Delay(20);
+        for (var deadline = DateTime.UtcNow.AddMinutes(2); scheduler.Diagnostics.QueuedWorkItems == 0; await Task.Delay(20))
+            Assert.True(DateTime.UtcNow < deadline, "the long document's encode never queued");
         long heldAt = hold.Reports.Last().Iteration;
         hold.Release();
 
-        AssertFullText(await EventsAsync(cluster, streaming));
+        AssertFullText(await EventsAsync(cluster, streaming), LongOutput);
         var encoded = await cluster.DoneAsync(longDocument);
         Assert.True(encoded.Statistics!.EncoderRuns > 8, $"only {encoded.Statistics.EncoderRuns} shards");
         scheduler.Iterated -= hold.OnIterated;
