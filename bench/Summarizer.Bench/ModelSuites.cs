@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Summarizer.Model;
 using Summarizer.Model.Attention;
 using Summarizer.Model.Bart;
@@ -154,51 +153,6 @@ public sealed class RecomputingMemory(BartModel model, Tensor hidden) : ICrossAt
     }
 }
 
-/// <summary>Wraps a memory and accumulates the time spent attending.</summary>
-public sealed class TimedMemory(ICrossAttentionMemory inner) : ICrossAttentionMemory
-{
-    /// <summary>Total ticks inside <see cref="Attend"/>.</summary>
-    public long Ticks { get; private set; }
-
-    /// <inheritdoc />
-    public Tensor Attend(int layer, Tensor query)
-    {
-        long t0 = Stopwatch.GetTimestamp();
-        var r = inner.Attend(layer, query);
-        Ticks += Stopwatch.GetTimestamp() - t0;
-        return r;
-    }
-}
-
-/// <summary>Wraps a decode target and records when the first step returned.</summary>
-public sealed class TimedTarget(IDecodeTarget inner, Stopwatch clock) : IDecodeTarget
-{
-    /// <summary>Milliseconds on <c>clock</c> when the first step returned.</summary>
-    public double FirstStepMs { get; private set; } = double.NaN;
-
-    /// <summary>Wall time spent in steps (ticks).</summary>
-    public long StepTicks { get; private set; }
-
-    /// <inheritdoc />
-    public int VocabSize => inner.VocabSize;
-
-    /// <inheritdoc />
-    public float[] Step(IReadOnlyList<int> lastTokens, bool logSoftmax)
-    {
-        long t0 = Stopwatch.GetTimestamp();
-        var r = inner.Step(lastTokens, logSoftmax);
-        StepTicks += Stopwatch.GetTimestamp() - t0;
-        if (double.IsNaN(FirstStepMs)) FirstStepMs = clock.Elapsed.TotalMilliseconds;
-        return r;
-    }
-
-    /// <inheritdoc />
-    public void Reorder(IReadOnlyList<int> sourceRows) => inner.Reorder(sourceRows);
-
-    /// <inheritdoc />
-    public void Dispose() => inner.Dispose();
-}
-
 /// <summary>Suites that need only random tensors or a random in-memory model.</summary>
 public static class ModelSuites
 {
@@ -317,57 +271,6 @@ public static class ModelSuites
         }
         Plots.Curves(results, "encode_once.recompute_ms", "source_tokens", "model", _ => true,
             "Recompute K/V every step ÷ cached K/V (64 tokens)", "source tokens", "speed-up (×)", "encode_once_ratio.png", logX: true, useRatio: true);
-    }
-
-    /// <summary>3. Decode throughput and time to first token; share of step time in cross-attention.</summary>
-    public static void Decode(ResultSet results, bool quick)
-    {
-        using var model = new RandomModel(RandomCheckpoint.Preset.BartBase);
-        int sourceTokens = 4096, newTokens = quick ? 16 : 64;
-        Console.WriteLine($"[decode] bart-base, {sourceTokens}-token source (exact), {newTokens} new tokens");
-        using var _ = no_grad();
-        using var hidden = model.RandomHidden(sourceTokens, 5);
-        var shards = model.Shards(hidden, 1024);
-        foreach (int beams in new[] { 1, 4 })
-            foreach (int jobs in new[] { 1, 8 })
-            {
-                int repeats = jobs == 1 ? 3 : (quick ? 1 : 3);
-                var walls = new List<double>();
-                var ttfts = new List<double>();
-                var shares = new List<double>();
-                for (int rep = 0; rep < repeats + 1; rep++)
-                {
-                    var clock = Stopwatch.StartNew();
-                    var firsts = new double[jobs];
-                    var crossTicks = new long[jobs];
-                    var stepTicks = new long[jobs];
-                    var threads = Enumerable.Range(0, jobs).Select(j => new Thread(() =>
-                    {
-                        using var ng = no_grad();
-                        using var memory = new ShardedCrossAttention(shards, CrossAttentionMode.Exact);
-                        var timed = new TimedMemory(memory);
-                        using var target = new TimedTarget(new LocalDecodeTarget(model.Network, timed), clock);
-                        var settings = RandomModel.Fixed(newTokens, beams);
-                        var r = beams == 1 ? GreedySearch.Run(target, settings) : BeamSearch.Run(target, settings);
-                        if (r.GeneratedIds.Count != newTokens) throw new InvalidOperationException($"generated {r.GeneratedIds.Count} tokens, expected {newTokens}");
-                        firsts[j] = target.FirstStepMs;
-                        crossTicks[j] = timed.Ticks;
-                        stepTicks[j] = target.StepTicks;
-                    }, 16 << 20)).ToList();
-                    threads.ForEach(t => t.Start());
-                    threads.ForEach(t => t.Join());
-                    if (rep == 0) continue; // warm-up
-                    walls.Add(clock.Elapsed.TotalMilliseconds);
-                    ttfts.Add(Timing.Median(firsts));
-                    shares.Add((double)crossTicks.Sum() / stepTicks.Sum());
-                }
-                var p = new Dictionary<string, object> { ["model"] = model.Name, ["source_tokens"] = sourceTokens, ["beams"] = beams, ["jobs"] = jobs, ["new_tokens"] = newTokens, ["repeats"] = repeats };
-                double wall = Timing.Median(walls);
-                results.Add(new Result("decode", "decode.tokens_per_s", jobs * newTokens / (wall / 1000), "tokens/s", new(p)));
-                results.Add(new Result("decode", "decode.ttft_ms", Timing.Median(ttfts), "ms", new(p)));
-                if (jobs == 1) results.Add(new Result("decode", "decode.crossattn_share", Timing.Median(shares), "fraction", new(p)));
-            }
-        foreach (var s in shards) s.Dispose();
     }
 
     /// <summary>4. Encoder throughput by shard length, batched (4) vs one shard at a time.</summary>

@@ -44,7 +44,7 @@ void Timed(string suite, Action run)
 }
 Timed("crossattn", () => ModelSuites.CrossAttention(results, Quick("crossattn")));
 Timed("encode-once", () => ModelSuites.EncodeOnce(results, Quick("encode-once")));
-Timed("decode", () => ModelSuites.Decode(results, Quick("decode")));
+Timed("decode", () => DecodeSuite.Run(results, Quick("decode")));
 Timed("encoder", () => ModelSuites.Encoder(results, Quick("encoder")));
 if (suites.Contains("memory") || suites.Contains("redis"))
 {

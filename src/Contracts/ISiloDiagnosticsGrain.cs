@@ -37,8 +37,26 @@ public sealed record SiloDiagnostics
     /// <summary>Jobs decoding on this silo.</summary>
     [Id(6)] public int RunningJobs { get; init; }
 
-    /// <summary>Work items queued or running on the inference threads.</summary>
+    /// <summary>Work items and decoding jobs queued or running on the silo's inference scheduler.</summary>
     [Id(7)] public int InferenceQueue { get; init; }
+
+    /// <summary>Jobs in the inference scheduler's batched decoder step now.</summary>
+    [Id(16)] public int BatchJobs { get; init; }
+
+    /// <summary>Their rows (a greedy job is one row, a beam-search job one per beam; at most <c>Summarizer:MaxBatchRows</c>).</summary>
+    [Id(17)] public int BatchRows { get; init; }
+
+    /// <summary>Jobs waiting for batch rows to free up (admitted in arrival order).</summary>
+    [Id(18)] public int QueuedJobs { get; init; }
+
+    /// <summary>Batched decoder iterations run since the silo started.</summary>
+    [Id(19)] public long Iterations { get; init; }
+
+    /// <summary>Time of the last iteration's decoder step (all jobs' step, search and hand-over), milliseconds.</summary>
+    [Id(20)] public double LastIterationMs { get; init; }
+
+    /// <summary>Exponentially weighted mean of that time (weight 0.1 on the newest), milliseconds.</summary>
+    [Id(21)] public double MeanIterationMs { get; init; }
 
     /// <summary>Shard-grain calls answered, and the passes over K/V they took (fewer when batched).</summary>
     [Id(8)] public long ShardCalls { get; init; }

@@ -48,4 +48,10 @@ public sealed record SummaryStatistics
 
     /// <summary>Share of the document's shards held on the decoder's own silo when decoding started (0–1).</summary>
     [Id(13)] public double LocalShardShare { get; init; }
+
+    /// <summary>
+    /// Decoder passes of the run that produced the summary. A resumed job's published tokens take one pass together
+    /// (its prefix), so after a resume this is below <see cref="Tokens"/>: they were not decoded again.
+    /// </summary>
+    [Id(14)] public int DecoderSteps { get; init; }
 }

@@ -64,7 +64,7 @@ public sealed class ClusterTests(ProcessCluster cluster) : IClassFixture<Process
     }
 
     [Fact]
-    public async Task KillingTheDecodingSiloMidSummaryLosesNoWorkAndNoText()
+    public async Task KillingTheDecodingSiloMidSummaryLosesNoWorkAndNoTextAndThePublishedTokensAreNotDecodedAgain()
     {
         // Another meeting than the first test's, so this job's own encoding is counted.
         var document = Summarizer.Model.Tokenization.LongDocumentCorpus.Read(Path.Combine(TinyCheckpoint.LongDocs, "dev.jsonl.gz"))
@@ -83,11 +83,12 @@ public sealed class ClusterTests(ProcessCluster cluster) : IClassFixture<Process
         int victim = cluster.SiloOf(job.GetProperty("silo").GetString()!);
         int reader = victim == 1 ? 2 : 1;
         bool killed = false;
-        int reconnects = 0;
+        int reconnects = 0, seenBeforeKill = 0;
 
         var events = await SseClient.ReadAllAsync(() => cluster.Http(reader), id, async e =>
         {
-            if (!killed && e.Name == "delta" && e.Id >= 8)
+            if (!killed && e.Name == "delta") seenBeforeKill += Ids(e.Data).Count();
+            if (!killed && seenBeforeKill >= 8)
             {
                 killed = true;
                 await cluster.RunAsync("kill", victim.ToString());
@@ -101,9 +102,12 @@ public sealed class ClusterTests(ProcessCluster cluster) : IClassFixture<Process
         // The client saw every token exactly once, in order, across the reconnects.
         Assert.Equal(expected, events.Where(e => e.Name == "delta").SelectMany(e => Ids(e.Data)));
         Assert.Equal(Enumerable.Range(1, events.Count).Select(i => (long)i), events.Select(e => e.Id));
+        Assert.Equal(done.Data.GetProperty("text").GetString(), string.Concat(events.Where(e => e.Name == "delta").Select(e => e.Data.GetProperty("text").GetString())));
         // The encoder ran once per shard in all: the resumed job found the shards in Redis.
         var stats = done.Data.GetProperty("statistics");
         Assert.Equal(stats.GetProperty("shardCount").GetInt32(), stats.GetProperty("encoderRuns").GetInt32());
+        // Resumed by prefix: the tokens published before the kill took one decoder pass together, none was decoded again.
+        Assert.InRange(stats.GetProperty("decoderSteps").GetInt32(), 1, MaxNewTokens - seenBeforeKill + 1);
         var final = await JobAsync(reader, id);
         Assert.True(final.GetProperty("resumes").GetInt32() >= 1, $"the job should have been resumed on a surviving silo (client reconnected {reconnects} times)");
         await cluster.RunAsync("start", victim.ToString());

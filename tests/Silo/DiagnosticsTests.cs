@@ -3,6 +3,8 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Summarizer.Grains.Inference;
 using Summarizer.TestSupport;
 
 namespace Summarizer.Silo.Tests;
@@ -100,5 +102,67 @@ public sealed class DiagnosticsTests : IAsyncLifetime
         Assert.True(silo.GetProperty("managedCommittedBytes").GetInt64() > 0);
         Assert.True(silo.GetProperty("nativeInUseBytes").GetInt64() > 0);
         Assert.True(silo.GetProperty("nativeFreeBytes").GetInt64() >= 0);
+    }
+
+    [Fact]
+    public async Task DiagnosticsShowTheBatchAndItsQueueAndCancellingOneJobMidBatchOverHttpEndsItAloneWhileTheOthersFinish()
+    {
+        const int Tokens = 200;
+        // A silo of its own: rows for three jobs, and room in memory for the document's shards (none is re-encoded,
+        // which would need the thread this test holds).
+        await using var app = await SiloApp.StartAsync(TinyCheckpoint.Directory, 256 << 10,
+            "--Summarizer:Api:Keys:0:Tenant=ops", $"--Summarizer:Api:Keys:0:Sha256={Hash(OpsKey)}", "--Summarizer:Api:AdminTenants:0=ops",
+            "--Summarizer:MaxBatchRows=3", $"--Summarizer:MemoryBudgetBytes={256L << 20}");
+        using var ops = app.ClientWithKey(OpsKey);
+        var scheduler = app.Services.GetRequiredService<InferenceScheduler>();
+        // Held at the end of the first iteration that steps three greedy jobs (MaxBatchRows is 3 here): a fourth one queues.
+        using var hold = new IterationHold(r => r.Jobs == 3);
+        scheduler.Iterated += hold.OnIterated;
+        var text = TinyCheckpoint.Document(800, 1500, "pep").Document;
+        object Request(int tokens) => new { text, options = new { maxNewTokens = tokens, minNewTokens = tokens, noRepeatNgramSize = 0, beams = 1 } };
+        // Encoded first, so every job below finds its shards in memory and needs the scheduler only to decode.
+        await Submissions.AssertDoneAsync(ops, await Submissions.AcceptedAsync(await ops.PostAsJsonAsync("/v1/summaries", Request(2))));
+        var ids = new List<string>();
+        using (var gate = new ManualResetEventSlim())
+        {
+            // Three jobs wait while the thread is busy, so they join the same iteration.
+            var blocked = scheduler.RunAsync(_ => gate.Wait(TimeSpan.FromMinutes(2)));
+            for (int i = 0; i < 3; i++) ids.Add(await Submissions.AcceptedAsync(await ops.PostAsJsonAsync("/v1/summaries", Request(Tokens))));
+            for (var deadline = DateTime.UtcNow.AddMinutes(2); scheduler.Diagnostics.QueuedJobs < 3; await Task.Delay(20))
+                Assert.True(DateTime.UtcNow < deadline, "the jobs never queued");
+            gate.Set();
+            await blocked;
+        }
+        await hold.Reached.WaitAsync(TimeSpan.FromMinutes(2));
+        ids.Add(await Submissions.AcceptedAsync(await ops.PostAsJsonAsync("/v1/summaries", Request(Tokens))));
+        // The fourth finds the document encoded and its shards in memory (no work for the held thread) and queues.
+        for (var deadline = DateTime.UtcNow.AddMinutes(2); scheduler.Diagnostics.QueuedJobs == 0; await Task.Delay(20))
+            Assert.True(DateTime.UtcNow < deadline, "the fourth job never queued");
+
+        var silo = Assert.Single((await ops.GetFromJsonAsync<JsonElement>("/v1/diagnostics")).GetProperty("silos").EnumerateArray());
+        Assert.Equal(3, silo.GetProperty("batchJobs").GetInt32());
+        Assert.Equal(3, silo.GetProperty("batchRows").GetInt32());
+        Assert.Equal(1, silo.GetProperty("queuedJobs").GetInt32());
+        Assert.True(silo.GetProperty("iterations").GetInt64() >= 1);
+        Assert.True(silo.GetProperty("lastIterationMs").GetDouble() > 0);
+
+        // The grain cancels at once and waits for the job to leave the batch, which needs the scheduler going again.
+        var cancel = ops.DeleteAsync($"/v1/summaries/{ids[1]}");
+        await Task.WhenAny(cancel, Task.Delay(TimeSpan.FromSeconds(1)));
+        hold.Release();
+        using (var cancelled = await cancel) Assert.Equal(HttpStatusCode.OK, cancelled.StatusCode);
+
+        var ended = await EventStream.ReadAsync(ops, ids[1]);
+        Assert.Equal("cancelled", ended[^1].Json.GetProperty("error").GetString());
+        Assert.InRange(ended.Where(e => e.Event == "delta").Sum(e => e.Json.GetProperty("tokenIds").GetArrayLength()), 1, Tokens - 1);
+        foreach (var id in ids.Where(id => id != ids[1]))
+        {
+            var events = await EventStream.ReadAsync(ops, id);
+            Assert.Equal("done", events[^1].Event);
+            var done = events[^1].Json;
+            Assert.Equal(Tokens, done.GetProperty("tokenIds").GetArrayLength());
+            Assert.Equal(done.GetProperty("text").GetString(), string.Concat(events.Where(e => e.Event == "delta").Select(e => e.Json.GetProperty("text").GetString())));
+        }
+        scheduler.Iterated -= hold.OnIterated;
     }
 }

@@ -4,7 +4,7 @@ using Summarizer.Grains.Inference;
 namespace Summarizer.Silo.Tests;
 
 /// <summary>
-/// Occupies the silo's inference threads with work items that wait until <see cref="Open"/>, as a long job would:
+/// Occupies the silo's inference scheduler thread with a work item that waits until <see cref="Open"/>, as a long encode would:
 /// jobs submitted meanwhile are accepted and stay running (encoding), holding their slots, for as long as the test
 /// needs, with no dependence on how fast the machine is. Needs the model loaded first (loading runs there too).
 /// </summary>
@@ -13,14 +13,14 @@ public sealed class InferenceGate : IDisposable
     private readonly TaskCompletionSource _open = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Task[] _blockers;
 
-    /// <summary>Blocks <paramref name="threads"/> inference threads of <paramref name="app"/>.</summary>
-    public InferenceGate(SiloApp app, int threads = 1)
+    /// <summary>Blocks the inference scheduler's thread of <paramref name="app"/>.</summary>
+    public InferenceGate(SiloApp app)
     {
-        var worker = app.Services.GetRequiredService<InferenceWorker>();
-        _blockers = Enumerable.Range(0, threads).Select(_ => (Task)worker.RunAsync(_ => { _open.Task.Wait(); return 0; })).ToArray();
+        var scheduler = app.Services.GetRequiredService<InferenceScheduler>();
+        _blockers = [scheduler.RunAsync(_ => { _open.Task.Wait(); return 0; })];
     }
 
-    /// <summary>Lets the inference threads go on.</summary>
+    /// <summary>Lets the inference scheduler go on.</summary>
     public void Open() => _open.TrySetResult();
 
     /// <inheritdoc />

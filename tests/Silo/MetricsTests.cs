@@ -88,6 +88,13 @@ public sealed class MetricsTests
         Assert.Equal(shards, m.Sum("summarizer_kv_shards", silo));
         Assert.Equal(0, m.Sum("summarizer_kv_evictions_total", silo));
         Assert.Equal(0, m.Sum("summarizer_requests_refused_total", silo));
+        // One job alone: every decoder iteration (at most one per token) had that job's rows, one per beam.
+        double iterations = m.Sum("summarizer_scheduler_iteration_duration_seconds_count", silo);
+        Assert.InRange(iterations, 1, tokens);
+        Assert.Equal(iterations, m.Sum("summarizer_scheduler_batch_rows_count", silo));
+        double rows = m.Sum("summarizer_scheduler_batch_rows_sum", silo);
+        Assert.True(rows >= iterations && rows % iterations == 0, $"{rows} rows in {iterations} iterations");
+        Assert.Equal(0, m.Sum("summarizer_scheduler_jobs_queued", silo));
         // Orleans' meter and ASP.NET Core's are exported too.
         Assert.Contains(m.Samples, s => s.Name.StartsWith("orleans_", StringComparison.Ordinal));
         Assert.Contains(m.Samples, s => s.Name == "http_server_request_duration_seconds_count" && s.Labels.GetValueOrDefault("http_route") == "/v1/summaries/");

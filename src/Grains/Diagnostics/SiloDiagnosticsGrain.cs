@@ -7,9 +7,9 @@ using Summarizer.Grains.Summaries;
 
 namespace Summarizer.Grains.Diagnostics;
 
-/// <summary>Reads this silo's counters: K/V memory against its budget, evictions, running jobs, queues, batching.</summary>
+/// <summary>Reads this silo's counters: K/V memory against its budget, evictions, running jobs, queues, the decoding batch, batching of shard calls.</summary>
 [SiloKeyedPlacement]
-public sealed class SiloDiagnosticsGrain(ShardRepository shards, SiloJobSlots jobs, InferenceWorker inference, ShardAttentionWorker shardAttention,
+public sealed class SiloDiagnosticsGrain(ShardRepository shards, SiloJobSlots jobs, InferenceScheduler inference, ShardAttentionWorker shardAttention,
     Hosting.MemoryReclaimer reclaimer)
     : Grain, ISiloDiagnosticsGrain
 {
@@ -22,6 +22,7 @@ public sealed class SiloDiagnosticsGrain(ShardRepository shards, SiloJobSlots jo
         var memory = shards.Memory;
         using var process = Process.GetCurrentProcess();
         var native = NativeHeap.Read();
+        var batch = inference.Diagnostics;
         return Task.FromResult(new SiloDiagnostics
         {
             Silo = this.GetPrimaryKeyString(),
@@ -32,6 +33,12 @@ public sealed class SiloDiagnosticsGrain(ShardRepository shards, SiloJobSlots jo
             DurableHits = shards.DurableHits,
             RunningJobs = jobs.Count,
             InferenceQueue = inference.Pending,
+            BatchJobs = batch.RunningJobs,
+            BatchRows = batch.RunningRows,
+            QueuedJobs = batch.QueuedJobs,
+            Iterations = batch.Iterations,
+            LastIterationMs = batch.LastIterationMs,
+            MeanIterationMs = batch.MeanIterationMs,
             ShardCalls = shardAttention.Batching.Requests,
             ShardPasses = shardAttention.Batching.Passes,
             ManagedBytes = GC.GetTotalMemory(false),

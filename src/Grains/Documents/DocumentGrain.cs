@@ -25,7 +25,7 @@ public sealed class DocumentGrain : Grain, IDocumentGrain
     private readonly IPersistentState<DocumentState> _state;
     private readonly IPersistentState<DocumentText> _text;
     private readonly ModelHost _models;
-    private readonly InferenceWorker _worker;
+    private readonly InferenceScheduler _worker;
     private readonly ShardRepository _shards;
     private readonly SummarizerOptions _options;
     private readonly ILogger<DocumentGrain> _logger;
@@ -42,7 +42,7 @@ public sealed class DocumentGrain : Grain, IDocumentGrain
     /// <summary>Created by Orleans.</summary>
     public DocumentGrain([PersistentState("document", StorageNames.Summarizer)] IPersistentState<DocumentState> state,
         [PersistentState("text", StorageNames.Summarizer)] IPersistentState<DocumentText> text,
-        ModelHost models, InferenceWorker worker, ShardRepository shards, IOptions<SummarizerOptions> options, ILogger<DocumentGrain> logger,
+        ModelHost models, InferenceScheduler worker, ShardRepository shards, IOptions<SummarizerOptions> options, ILogger<DocumentGrain> logger,
         SummarizerMetrics metrics)
     {
         _metrics = metrics;

@@ -15,7 +15,7 @@ namespace Summarizer.Grains.Hosting;
 /// the C heap's free pages are returned (<c>malloc_trim</c>) once more than 16 MiB are held free; and when the silo has
 /// been idle for one such period after work, a compacting collection returns the GC's spare memory too.
 /// </summary>
-public sealed class MemoryReclaimer(Microsoft.Extensions.Options.IOptions<SummarizerOptions> settings, SiloJobSlots jobs, InferenceWorker inference, ILogger<MemoryReclaimer> logger)
+public sealed class MemoryReclaimer(Microsoft.Extensions.Options.IOptions<SummarizerOptions> settings, SiloJobSlots jobs, InferenceScheduler inference, ILogger<MemoryReclaimer> logger)
     : BackgroundService
 {
     /// <summary>Free C-heap bytes below which a trim is not worth its pause.</summary>

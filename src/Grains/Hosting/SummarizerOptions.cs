@@ -64,8 +64,18 @@ public sealed class SummarizerOptions
     /// </summary>
     public int MaxShardsPerDocument { get; set; } = 4096;
 
-    /// <summary>Dedicated inference threads per silo.</summary>
-    public int InferenceThreads { get; set; } = 1;
+    /// <summary>
+    /// Rows one batched decoder step of the silo's <see cref="Inference.InferenceScheduler"/> may hold (a greedy job is
+    /// one row, a beam-search job one per beam). Jobs beyond it wait, in arrival order, for rows to free up.
+    /// </summary>
+    public int MaxBatchRows { get; set; } = 32;
+
+    /// <summary>
+    /// Time the inference scheduler gives queued encoder and other tensor work between two decoding iterations (at
+    /// least one item runs per iteration). Smaller: running streams stall less while a document encodes; larger: the
+    /// encode finishes sooner. Configured as a time span, e.g. <c>00:00:00.050</c>.
+    /// </summary>
+    public TimeSpan EncoderBudgetPerIteration { get; set; } = TimeSpan.FromMilliseconds(50);
 
     /// <summary>
     /// Threads per silo that answer shard grains (partial attention, loading shards); separate from the inference

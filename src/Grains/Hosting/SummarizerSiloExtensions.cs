@@ -13,16 +13,17 @@ using Summarizer.Grains.KvStore;
 using Summarizer.Grains.Summaries;
 using Summarizer.Grains.Summaries.Events;
 using Summarizer.Grains.Telemetry;
+using Summarizer.Model.Scheduling;
 
 namespace Summarizer.Grains.Hosting;
 
-/// <summary>Wires the summarizer's grains, inference worker, model and stores into a silo from configuration.</summary>
+/// <summary>Wires the summarizer's grains, inference scheduler, model and stores into a silo from configuration.</summary>
 public static class SummarizerSiloExtensions
 {
     /// <summary>
     /// Adds everything the grains need: <see cref="SummarizerOptions"/> bound from the <c>Summarizer</c> section,
     /// clustering (localhost or Redis), grain storage (memory or Redis), the K/V store (memory, or memory in front of
-    /// Redis), the inference worker and the model host.
+    /// Redis), the inference scheduler and the model host.
     /// </summary>
     /// <param name="silo">The silo.</param>
     /// <param name="configuration">Configuration holding the <c>Summarizer</c> section.</param>
@@ -48,7 +49,11 @@ public static class SummarizerSiloExtensions
         silo.UseSiloMetadata(new Dictionary<string, string> { [SiloRoles.MetadataKey] = SiloRoles.ToMetadata(options.Role) });
         services.AddPlacementFilter<EncoderPlacementFilterStrategy, EncoderPlacementFilterDirector>(ServiceLifetime.Singleton);
         services.AddPlacementDirector<SiloKeyedPlacement, SiloKeyedPlacementDirector>();
-        services.AddSingleton(sp => new InferenceWorker(options.InferenceThreads, sp.GetRequiredService<ILogger<InferenceWorker>>()));
+        services.AddSingleton(sp => new InferenceScheduler(
+            new SchedulerSettings { MaxBatchRows = options.MaxBatchRows, EncoderBudgetPerIteration = options.EncoderBudgetPerIteration },
+            sp.GetRequiredService<ILogger<InferenceScheduler>>()));
+        // The silo's one inference queue is its scheduler (work items between decoding iterations).
+        services.AddSingleton<IInferenceQueue>(sp => sp.GetRequiredService<InferenceScheduler>());
         services.AddSingleton(sp => new ShardAttentionWorker(options.ShardAttentionThreads, sp.GetRequiredService<ILogger<InferenceWorker>>()));
         services.AddSingleton<ModelHost>();
         services.AddSingleton<SiloJobSlots>();
@@ -62,7 +67,7 @@ public static class SummarizerSiloExtensions
             options.KvStore == StoreKind.Redis
                 ? new RedisShardBlobStore(sp.GetRequiredService<IConnectionMultiplexer>(), ServiceId(sp), options.RedisBlockBytes, options.KvTimeToLive)
                 : null,
-            sp.GetRequiredService<InferenceWorker>(),
+            sp.GetRequiredService<InferenceScheduler>(),
             sp.GetRequiredService<ModelHost>(),
             options.OutageLimit,
             sp.GetRequiredService<ILogger<ShardRepository>>(),
@@ -138,8 +143,9 @@ public static class SummarizerSiloExtensions
         Named(o.Role, nameof(o.Role));
         Require(o.Device == "cpu" || o.Device.StartsWith("cuda", StringComparison.Ordinal), nameof(o.Device), $"must be 'cpu', 'cuda' or 'cuda:N', not '{o.Device}'.");
         Require(o.ShutdownTimeoutSeconds >= 1, nameof(o.ShutdownTimeoutSeconds), "must be at least 1.");
-        Require(o.InferenceThreads >= 1, nameof(o.InferenceThreads), "must be at least 1.");
         Require(o.ShardAttentionThreads >= 1, nameof(o.ShardAttentionThreads), "must be at least 1.");
+        Require(o.MaxBatchRows >= 1, nameof(o.MaxBatchRows), "must be at least 1.");
+        Require(o.EncoderBudgetPerIteration >= TimeSpan.Zero, nameof(o.EncoderBudgetPerIteration), "must not be negative.");
         Require(o.MemoryBudgetBytes >= 1, nameof(o.MemoryBudgetBytes), "must be positive.");
         Require(o.MaxDocumentTokens >= 1, nameof(o.MaxDocumentTokens), "must be positive.");
         Require(o.MaxConcurrentJobsPerTenant >= 1, nameof(o.MaxConcurrentJobsPerTenant), "must be at least 1.");

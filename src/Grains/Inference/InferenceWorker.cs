@@ -1,16 +1,18 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
+using Summarizer.Model.Scheduling;
 
 namespace Summarizer.Grains.Inference;
 
 /// <summary>
-/// The silo's inference threads: every encoder and decoder run goes through this queue and executes on dedicated
-/// threads, never on the Orleans scheduler, so a long forward pass cannot stall grain turns (or heartbeats), and
-/// TorchSharp's thread-local state (no_grad, dispose scopes) stays on one thread per work item.
+/// A pool of dedicated threads running queued tensor work, never on the Orleans scheduler, so a long forward pass
+/// cannot stall grain turns (or heartbeats), and TorchSharp's thread-local state (no_grad, dispose scopes) stays on one
+/// thread per work item. It serves the shard grains' attention (<see cref="ShardAttentionWorker"/>); the silo's encoder
+/// and decoder runs go through its <see cref="InferenceScheduler"/>.
 /// </summary>
-public sealed class InferenceWorker : IDisposable
+public sealed class InferenceWorker : IInferenceQueue, IDisposable
 {
-    private readonly Channel<WorkItem> _queue = Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleWriter = false });
+    private readonly Channel<WorkCompletion> _queue = Channel.CreateUnbounded<WorkCompletion>(new UnboundedChannelOptions { SingleWriter = false });
     private readonly Thread[] _threads;
     private readonly ILogger<InferenceWorker> _logger;
     private int _pending;
@@ -35,35 +37,15 @@ public sealed class InferenceWorker : IDisposable
     public Task<T> RunAsync<T>(Func<CancellationToken, T> work, CancellationToken cancellationToken = default)
     {
         var completion = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
-        int state = Queued;
-        var whileQueued = cancellationToken.Register(() =>
-        {
-            if (Interlocked.CompareExchange(ref state, Dropped, Queued) == Queued) completion.TrySetCanceled(cancellationToken);
-        });
-        var item = new WorkItem(() =>
-        {
-            whileQueued.Dispose();
-            if (Interlocked.CompareExchange(ref state, Running, Queued) != Queued) return;
-            if (cancellationToken.IsCancellationRequested)
-            {
-                completion.TrySetCanceled(cancellationToken);
-                return;
-            }
-            try { completion.TrySetResult(work(cancellationToken)); }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested) { completion.TrySetCanceled(cancellationToken); }
-            catch (Exception e) { completion.TrySetException(e); }
-        });
+        var item = WorkCompletion.Bind(work, cancellationToken, completion);
         Interlocked.Increment(ref _pending);
         if (!_queue.Writer.TryWrite(item))
         {
             Interlocked.Decrement(ref _pending);
-            whileQueued.Dispose();
-            completion.TrySetException(new ObjectDisposedException(nameof(InferenceWorker)));
+            item.Abandon(new ObjectDisposedException(nameof(InferenceWorker)));
         }
         return completion.Task;
     }
-
-    private const int Queued = 0, Running = 1, Dropped = 2;
 
     private void Loop()
     {
@@ -85,6 +67,4 @@ public sealed class InferenceWorker : IDisposable
         _queue.Writer.TryComplete();
         foreach (var t in _threads) t.Join(TimeSpan.FromSeconds(30));
     }
-
-    private sealed record WorkItem(Action Run);
 }

@@ -14,12 +14,12 @@ namespace Summarizer.Grains.Inference;
 public sealed class ModelHost : IDisposable
 {
     private readonly SummarizerOptions _options;
-    private readonly InferenceWorker _worker;
+    private readonly IInferenceQueue _worker;
     private readonly ILogger<ModelHost> _logger;
     private readonly Lazy<Task<SummarizationModel>> _model;
 
     /// <summary>Creates the host; nothing is loaded until <see cref="GetAsync"/>.</summary>
-    public ModelHost(IOptions<SummarizerOptions> options, InferenceWorker worker, ILogger<ModelHost> logger)
+    public ModelHost(IOptions<SummarizerOptions> options, IInferenceQueue worker, ILogger<ModelHost> logger)
     {
         _options = options.Value;
         _worker = worker;

@@ -28,7 +28,7 @@ public sealed class ShardAcquisition(ShardRepository repository, IGrainFactory g
     /// (the inference threads unless given).
     /// </summary>
     public async Task<AcquiredShards> AcquireAsync(DocumentKey document, IReadOnlyList<int> indices, IReadOnlyDictionary<int, long>? sizes,
-        InferenceWorker? worker, CancellationToken cancellationToken)
+        IInferenceQueue? worker, CancellationToken cancellationToken)
     {
         var key = document.ToString();
         var (leases, missing) = await repository.AcquireAsync(key, indices, cancellationToken, worker);

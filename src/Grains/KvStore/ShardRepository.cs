@@ -15,7 +15,7 @@ public sealed class ShardRepository
 {
     private readonly MemoryShardCache _memory;
     private readonly IShardBlobStore? _durable;
-    private readonly InferenceWorker _worker;
+    private readonly IInferenceQueue _worker;
     private readonly ModelHost _models;
     private readonly ILogger<ShardRepository> _logger;
     private readonly TimeSpan _outageLimit;
@@ -28,7 +28,7 @@ public sealed class ShardRepository
     /// Creates the repository; <paramref name="durable"/> is null when only memory is configured; its outages are waited
     /// out for <paramref name="outageLimit"/>, and <paramref name="metrics"/> (the silo's) counts and times the fetches from it.
     /// </summary>
-    public ShardRepository(MemoryShardCache memory, IShardBlobStore? durable, InferenceWorker worker, ModelHost models, TimeSpan outageLimit, ILogger<ShardRepository> logger,
+    public ShardRepository(MemoryShardCache memory, IShardBlobStore? durable, IInferenceQueue worker, ModelHost models, TimeSpan outageLimit, ILogger<ShardRepository> logger,
         Telemetry.SummarizerMetrics? metrics = null)
     {
         _outageLimit = outageLimit;
@@ -91,7 +91,7 @@ public sealed class ShardRepository
     /// Leases the shards <paramref name="indices"/> of a document; <c>Leases[i]</c> is the lease of
     /// <c>indices[i]</c> or null, and <c>Missing</c> lists the shard indices found nowhere.
     /// </summary>
-    public async Task<(ShardLease?[] Leases, int[] Missing)> AcquireAsync(string documentKey, IReadOnlyList<int> indices, CancellationToken cancellationToken = default, InferenceWorker? worker = null)
+    public async Task<(ShardLease?[] Leases, int[] Missing)> AcquireAsync(string documentKey, IReadOnlyList<int> indices, CancellationToken cancellationToken = default, IInferenceQueue? worker = null)
     {
         var leases = new ShardLease?[indices.Count];
         var position = new Dictionary<int, int>();
@@ -134,7 +134,7 @@ public sealed class ShardRepository
     /// Caches serialized shards (from the durable store or another silo) in this silo's memory and leases them.
     /// A blob that fails its checks is logged and skipped, so the shard counts as missing.
     /// </summary>
-    public async Task<IReadOnlyList<(ShardKey Key, ShardLease Lease)>> ImportAsync(IReadOnlyList<(ShardKey Key, byte[] Blob)> blobs, CancellationToken cancellationToken = default, InferenceWorker? worker = null)
+    public async Task<IReadOnlyList<(ShardKey Key, ShardLease Lease)>> ImportAsync(IReadOnlyList<(ShardKey Key, byte[] Blob)> blobs, CancellationToken cancellationToken = default, IInferenceQueue? worker = null)
     {
         // Hidden-form blobs need the model to project their K/V, once, as they enter this silo's memory.
         bool anyHidden = blobs.Any(b => IsHidden(b.Blob));

@@ -63,6 +63,7 @@ internal sealed class JobStatistics(SummaryStatistics carried, JobTelemetry? tel
             CrossAttentionShare = crossAttention.TotalMilliseconds / Math.Max(decodeMs, 1e-9),
             RoundTripsPerToken = scatter is null ? 0 : (double)scatter.RoundTrips / steps,
             BytesPerToken = scatter is null ? 0 : (double)scatter.BytesMoved / steps,
+            DecoderSteps = result.DecoderSteps,
         };
     }
 

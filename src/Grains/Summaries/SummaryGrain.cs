@@ -23,8 +23,8 @@ namespace Summarizer.Grains.Summaries;
 /// <see cref="ShardAcquisition"/>), generation streaming (<see cref="GenerationRun"/>, <see cref="TokenStream"/>),
 /// statistics (<see cref="JobStatistics"/>) and migration (<see cref="JobMigration"/>). Reentrant, so watchers are served
 /// while the job runs; placed on the caller's silo when it can be, so a job submitted over HTTP runs on (and counts
-/// against) the silo that accepted it. A job found unfinished on activation runs again: decoding is deterministic, so
-/// it regenerates silently up to the last event in its log and publishes only what follows.
+/// against) the silo that accepted it. A job found unfinished on activation runs again from its log: the tokens it
+/// published are its decoder's prefix (one pass, nothing decoded again), and it publishes only what follows.
 /// </summary>
 [Reentrant]
 [PreferLocalPlacement]
@@ -36,7 +36,7 @@ public sealed class SummaryGrain : Grain, ISummaryGrain, IGrainMigrationParticip
     private readonly IPersistentState<JobState> _state;
     private readonly IPersistentState<JobDocument> _document;
     private readonly ModelHost _models;
-    private readonly InferenceWorker _worker;
+    private readonly InferenceScheduler _scheduler;
     private readonly ShardAcquisition _acquisition;
     private readonly DecodeModePolicy _modes;
     private readonly SummarizerOptions _options;
@@ -52,14 +52,14 @@ public sealed class SummaryGrain : Grain, ISummaryGrain, IGrainMigrationParticip
     /// <summary>Created by Orleans.</summary>
     public SummaryGrain([PersistentState("summary", StorageNames.Summarizer)] IPersistentState<JobState> state,
         [PersistentState("document", StorageNames.Summarizer)] IPersistentState<JobDocument> document,
-        ModelHost models, InferenceWorker worker, ShardAcquisition acquisition, DecodeModePolicy modes, IJobEventStore events, SiloJobSlots slots,
+        ModelHost models, InferenceScheduler scheduler, ShardAcquisition acquisition, DecodeModePolicy modes, IJobEventStore events, SiloJobSlots slots,
         IOptions<SummarizerOptions> options, ILogger<SummaryGrain> logger, SummarizerMetrics metrics)
     {
         _metrics = metrics;
         _state = state;
         _document = document;
         _models = models;
-        _worker = worker;
+        _scheduler = scheduler;
         _acquisition = acquisition;
         _modes = modes;
         _options = options.Value;
@@ -278,7 +278,7 @@ public sealed class SummaryGrain : Grain, ISummaryGrain, IGrainMigrationParticip
             }
             statistics.DecodeStarted();
             await SetJobAsync(Job with { Status = SummaryStatus.Decoding, Statistics = statistics.Current });
-            var (result, summary) = await GenerationStream.RunAsync(model, memory, options, ownThread: mode == DecodeMode.Distributed, _worker,
+            var (result, summary) = await GenerationStream.RunAsync(model, memory, options, mode, _scheduler,
                 $"decode-{JobId}", _events, PublishAsync, statistics, cancel);
             var done = new SummaryEvent { Kind = SummaryEventKind.Done, Text = summary, TokenIds = result.GeneratedIds.ToArray(), Statistics = statistics.Current };
             await FinishAsync(done, append: true);

@@ -23,16 +23,19 @@ public sealed class SummarizerMetrics : ILifecycleParticipant<ISiloLifecycle>
 
     private static readonly double[] SecondsBuckets = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
     private static readonly double[] RateBuckets = [0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000];
+    private static readonly double[] IterationBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+    private static readonly int[] RowBuckets = [1, 2, 4, 8, 16, 32, 64, 128];
 
     private readonly KeyValuePair<string, object?> _model, _silo;
     private readonly bool _tenantLabel;
     private readonly ConcurrentDictionary<string, bool> _activeJobs = new(StringComparer.Ordinal); // job id → decoding
     private readonly Counter<long> _submitted, _started, _completed, _failed, _cancelled, _tokens;
     private readonly Counter<long> _encoderRuns, _encoderBatches, _shardFetches, _refused;
-    private readonly Histogram<double> _timeToFirstToken, _jobDuration, _decodeRate, _encoderBatchDuration, _shardFetchDuration;
+    private readonly Histogram<double> _timeToFirstToken, _jobDuration, _decodeRate, _encoderBatchDuration, _shardFetchDuration, _iterationDuration;
+    private readonly Histogram<int> _batchRows;
 
     /// <summary>Creates the instruments on a meter from <paramref name="meters"/>, observing this silo's cache and queue.</summary>
-    public SummarizerMetrics(IMeterFactory meters, IOptions<SummarizerOptions> options, ILocalSiloDetails silo, MemoryShardCache memory, InferenceWorker inference)
+    public SummarizerMetrics(IMeterFactory meters, IOptions<SummarizerOptions> options, ILocalSiloDetails silo, MemoryShardCache memory, InferenceScheduler inference)
     {
         var o = options.Value;
         _model = new("summarizer.model", ModelLabel(o.ModelDirectory));
@@ -45,7 +48,7 @@ public sealed class SummarizerMetrics : ILifecycleParticipant<ISiloLifecycle>
         _completed = meter.CreateCounter<long>("summarizer.jobs.completed", "{job}", "Jobs that completed with a summary.");
         _failed = meter.CreateCounter<long>("summarizer.jobs.failed", "{job}", "Jobs that failed, by error.type.");
         _cancelled = meter.CreateCounter<long>("summarizer.jobs.cancelled", "{job}", "Jobs cancelled by their client.");
-        _tokens = meter.CreateCounter<long>("summarizer.tokens.generated", "{token}", "Summary tokens published (regenerated tokens of a resumed job are not counted again).");
+        _tokens = meter.CreateCounter<long>("summarizer.tokens.generated", "{token}", "Summary tokens published (a resumed job's published tokens are not counted again).");
         _timeToFirstToken = meter.CreateHistogram("summarizer.job.time_to_first_token", "s", "From a job's acceptance to its first published token.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
         _jobDuration = meter.CreateHistogram("summarizer.job.duration", "s", "From a job's acceptance to its end, by summarizer.job.outcome.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
         _decodeRate = meter.CreateHistogram("summarizer.decode.token_rate", "{token}/s", "Tokens per second of each completed job's decoding.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = RateBuckets });
@@ -54,6 +57,8 @@ public sealed class SummarizerMetrics : ILifecycleParticipant<ISiloLifecycle>
         _encoderBatchDuration = meter.CreateHistogram("summarizer.encoder.batch.duration", "s", "Time of one encoder batch, queueing for the inference thread included.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
         _shardFetches = meter.CreateCounter<long>("summarizer.shard.fetches", "{shard}", "Shards asked of Redis or of a peer silo, by summarizer.shard.source and summarizer.shard.fetch.result (hit or miss).");
         _shardFetchDuration = meter.CreateHistogram("summarizer.shard.fetch.duration", "s", "Time of one fetch of shards from Redis or a peer silo.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
+        _batchRows = meter.CreateHistogram("summarizer.scheduler.batch.rows", "{row}", "Rows in each batched decoder iteration of the inference scheduler (a greedy job is one row, a beam-search job one per beam).", advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = RowBuckets });
+        _iterationDuration = meter.CreateHistogram("summarizer.scheduler.iteration.duration", "s", "Time of one batched decoder iteration (every running job's step, search and hand-over; encoder work between iterations apart).", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = IterationBuckets });
         _refused = meter.CreateCounter<long>("summarizer.requests.refused", "{request}", "Requests refused before doing work, by summarizer.refusal.reason.");
 
         // Gauges read what the silo already counts, at collection time.
@@ -63,7 +68,9 @@ public sealed class SummarizerMetrics : ILifecycleParticipant<ISiloLifecycle>
         meter.CreateObservableUpDownCounter("summarizer.kv.memory.limit", () => Measure(memory.ByteBudget), "By", "This silo's K/V memory budget (Summarizer:MemoryBudgetBytes).");
         meter.CreateObservableUpDownCounter("summarizer.kv.shards", () => Measure(memory.Count), "{shard}", "Shards held in this silo's memory.");
         meter.CreateObservableCounter("summarizer.kv.evictions", () => Measure(memory.Evictions), "{shard}", "Shards evicted from this silo's memory to stay within the budget.");
-        meter.CreateObservableUpDownCounter("summarizer.inference.queue.size", () => Measure(inference.Pending), "{item}", "Work items queued or running on this silo's inference threads.");
+        meter.CreateObservableUpDownCounter("summarizer.inference.queue.size", () => Measure(inference.Pending), "{item}", "Work items and decoding jobs queued or running on this silo's inference scheduler.");
+        meter.CreateObservableUpDownCounter("summarizer.scheduler.jobs.queued", () => Measure(inference.Diagnostics.QueuedJobs), "{job}", "Decoding jobs waiting for batch rows (Summarizer:MaxBatchRows) to free up.");
+        inference.Iterated += Iterated;
     }
 
     /// <summary>
@@ -117,6 +124,14 @@ public sealed class SummarizerMetrics : ILifecycleParticipant<ISiloLifecycle>
     {
         _cancelled.Add(1, JobTags(tenant));
         _jobDuration.Record(duration.TotalSeconds, Common("summarizer.job.outcome", "cancelled"));
+    }
+
+    /// <summary>The inference scheduler ran an iteration (on its thread); only those with a decoder step are measured.</summary>
+    private void Iterated(Summarizer.Model.Scheduling.IterationReport report)
+    {
+        if (report.Jobs == 0) return;
+        _batchRows.Record(report.Rows, Common());
+        _iterationDuration.Record(report.DecodeTime.TotalSeconds, Common());
     }
 
     /// <summary>One encoder batch of <paramref name="shards"/> shards took <paramref name="elapsed"/>.</summary>

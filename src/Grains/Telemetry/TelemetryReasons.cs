@@ -24,9 +24,6 @@ public enum JobFailureReason
 
     /// <summary>A grain call timed out or its silo was lost.</summary>
     Cluster,
-
-    /// <summary>A resumed job regenerated tokens that differ from those already published.</summary>
-    Regeneration,
 }
 
 /// <summary>Where a shard that was not in this silo's memory came from.</summary>
@@ -63,7 +60,6 @@ public static class TelemetryReasons
         JobFailureReason.Shards => "shards",
         JobFailureReason.Storage => "storage",
         JobFailureReason.Cluster => "cluster",
-        JobFailureReason.Regeneration => "regeneration",
         _ => "internal",
     };
 

@@ -51,9 +51,13 @@ public sealed class ShardedCrossAttention : ICrossAttentionMemory, IDisposable
     public int ShardCount { get; }
 
     /// <inheritdoc />
+    /// <exception cref="InvalidDataException">The shards' heads or head size differ from the query's (corrupt shards, or
+    /// another model's): checked here because libtorch's matmul would end the process on the mismatch.</exception>
     public Tensor Attend(int layer, Tensor query)
     {
         var memory = _layers[layer];
+        if (query.shape[1] != memory.Keys.shape[1] || query.shape[3] != memory.Keys.shape[3])
+            throw new InvalidDataException($"The document's shards hold {memory.Keys.shape[1]} heads of size {memory.Keys.shape[3]}; the decoder attends with {query.shape[1]} of size {query.shape[3]}. The shards are corrupt or were made by another model.");
         if (Mode.IsExactFor(ShardCount))
         {
             var (partials, lse) = PartialAttention.Compute(query, memory.Keys, memory.Values, _allValid ? null : memory.Valid);

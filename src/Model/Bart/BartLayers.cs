@@ -54,7 +54,7 @@ internal sealed class EncoderLayer : IDisposable
 }
 
 /// <summary>Causal self-attention with a K/V cache, cross-attention over the document memory, then feed-forward.</summary>
-internal sealed class DecoderLayer : IDisposable
+internal sealed partial class DecoderLayer : IDisposable
 {
     private readonly BartAttention _selfAttention;
     private readonly LayerNorm _selfAttentionNorm, _crossAttentionNorm, _finalNorm;
@@ -85,7 +85,7 @@ internal sealed class DecoderLayer : IDisposable
             var (k, v) = _selfAttention.ProjectKeyValues(h);
             return _selfAttention.Output(BartAttention.Attend(_selfAttention.ProjectQuery(h), cache.Append(layer, k, v), causalMask));
         });
-        hidden = SubLayer.Apply(hidden, _crossAttentionNorm, _preNorm, h => CrossAttention.Output(memory.Attend(layer, CrossAttention.ProjectQuery(h))));
+        hidden = SubLayer.Apply(hidden, _crossAttentionNorm, _preNorm, h => CrossAttention.Output(memory.AttendEachPosition(layer, CrossAttention.ProjectQuery(h))));
         return SubLayer.Apply(hidden, _finalNorm, _preNorm, h => _fc2.Forward(_activation(_fc1.Forward(h))));
     }
 

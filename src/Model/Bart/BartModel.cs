@@ -16,7 +16,7 @@ namespace Summarizer.Model.Bart;
 /// the constructor; encode windows with <see cref="Encode"/>, project their
 /// cross-attention K/V with <see cref="ProjectCrossKeyValues"/>, decode with <see cref="DecodeStep"/>.
 /// </summary>
-public sealed class BartModel : IEncoderDecoderNetwork
+public sealed partial class BartModel : IEncoderDecoderNetwork
 {
     private readonly TokenEmbedding _shared;
     private readonly BartEncoder _encoder;
@@ -85,8 +85,13 @@ public sealed class BartModel : IEncoderDecoderNetwork
     public Tensor DecodeStep(Tensor ids, SelfAttentionCache cache, ICrossAttentionMemory memory)
     {
         var hidden = _decoder.Forward(ids, cache, memory);
-        var last = hidden.select(1, hidden.shape[1] - 1);
-        var logits = last.matmul(_lmHead.t());
+        return Logits(hidden.select(1, hidden.shape[1] - 1));
+    }
+
+    /// <summary>The LM head: <c>[..., d_model]</c> hidden states to logits <c>[..., vocab]</c>.</summary>
+    private Tensor Logits(Tensor hidden)
+    {
+        var logits = hidden.matmul(_lmHead.t());
         return _finalLogitsBias is null ? logits : logits.add(_finalLogitsBias, Scalars.One);
     }
 

@@ -46,7 +46,7 @@ internal sealed class BartEncoder : IDisposable
 }
 
 /// <summary>Runs decoder steps against a cross-attention memory, extending a self-attention cache.</summary>
-internal sealed class BartDecoder : IDisposable
+internal sealed partial class BartDecoder : IDisposable
 {
     private readonly TokenEmbedding _tokens;
     private readonly PositionEmbedding _positions;
@@ -70,8 +70,11 @@ internal sealed class BartDecoder : IDisposable
         var hidden = _tokens.Forward(ids).add(_positions.Forward(past, steps), Scalars.One);
         if (_embeddingNorm is not null) hidden = _embeddingNorm.Forward(hidden);
         var causal = steps == 1 ? null : AttentionMasks.Causal(steps, past, hidden.dtype, hidden.device);
-        for (int i = 0; i < Layers.Length; i++) hidden = Layers[i].Forward(hidden, causal, cache, i, memory);
-        cache.Advance(steps);
+        hidden = cache.Step(steps, () =>
+        {
+            for (int i = 0; i < Layers.Length; i++) hidden = Layers[i].Forward(hidden, causal, cache, i, memory);
+            return hidden;
+        });
         return _finalNorm is null ? hidden : _finalNorm.Forward(hidden);
     }
 

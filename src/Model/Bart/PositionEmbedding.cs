@@ -9,7 +9,7 @@ namespace Summarizer.Model.Bart;
 /// Position embeddings: learned with BART's offset of 2 (the first two rows are reserved by fairseq history), or
 /// PEGASUS's fixed sinusoids (sines in the first half of the vector, cosines in the second).
 /// </summary>
-internal sealed class PositionEmbedding : IDisposable
+internal sealed partial class PositionEmbedding : IDisposable
 {
     private readonly Tensor _table;
     private readonly int _offset;

@@ -12,13 +12,10 @@ namespace Summarizer.Model.Network;
 /// <see cref="ICrossAttentionMemory"/>, given queries already projected and scaled (by head_dim^-0.5 for BART,
 /// by 1 for T5, whose attention is unscaled).
 /// </summary>
-public interface IEncoderDecoderNetwork : IDisposable
+public interface IEncoderDecoderNetwork : IDecoderNetwork, IDisposable
 {
     /// <summary>The configuration the network was built from.</summary>
     ModelConfig Config { get; }
-
-    /// <summary>Where the weights live and the forward passes run.</summary>
-    torch.Device Device { get; }
 
     /// <summary>Number of decoder layers, i.e. how many K/V pairs a shard holds.</summary>
     int DecoderLayerCount { get; }
@@ -37,13 +34,4 @@ public interface IEncoderDecoderNetwork : IDisposable
     /// each <c>[n, heads, len, headDim]</c>. Done once per shard; decoding never recomputes them.
     /// </summary>
     IReadOnlyList<(torch.Tensor Keys, torch.Tensor Values)> ProjectCrossKeyValues(torch.Tensor encoderStates);
-
-    /// <summary>
-    /// Decodes <paramref name="ids"/> <c>[batch, steps]</c> after the prefix in <paramref name="cache"/>, attending to
-    /// <paramref name="memory"/>, and returns the logits of the last step <c>[batch, vocab]</c>.
-    /// </summary>
-    torch.Tensor DecodeStep(torch.Tensor ids, SelfAttentionCache cache, ICrossAttentionMemory memory);
-
-    /// <summary>A fresh, empty self-attention cache for decoding.</summary>
-    SelfAttentionCache CreateCache();
 }

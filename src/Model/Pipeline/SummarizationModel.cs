@@ -146,24 +146,27 @@ public sealed class SummarizationModel : IDisposable
 
     /// <summary>
     /// Generates a summary over <paramref name="shards"/>; <paramref name="onDecided"/> gets token ids as soon as
-    /// the search will never revise them.
+    /// the search will never revise them. With <paramref name="published"/> (a resumed job's tokens) the search
+    /// continues after them: one pass over them rebuilds the decoder's cache and only later tokens reach
+    /// <paramref name="onDecided"/>; the result holds them all.
     /// </summary>
     public GenerationResult Generate(IReadOnlyList<KvShard> shards, SummaryOptions options,
-        Action<IReadOnlyList<int>>? onDecided = null, CancellationToken cancellationToken = default)
+        Action<IReadOnlyList<int>>? onDecided = null, CancellationToken cancellationToken = default, IReadOnlyList<int>? published = null)
     {
         using var memory = new ShardedCrossAttention(shards, options.CrossAttention, Network.Device);
-        return Generate(memory, options, onDecided, cancellationToken);
+        return Generate(memory, options, onDecided, cancellationToken, published);
     }
 
-    /// <summary>Generates against any cross-attention memory (for example shards spread over silos).</summary>
+    /// <summary>
+    /// Generates against any cross-attention memory (for example shards spread over silos), one job on the calling
+    /// thread; many jobs at once go through the iteration engine (<c>Scheduling/IterationEngine</c>) instead.
+    /// </summary>
     public GenerationResult Generate(ICrossAttentionMemory memory, SummaryOptions options,
-        Action<IReadOnlyList<int>>? onDecided = null, CancellationToken cancellationToken = default)
+        Action<IReadOnlyList<int>>? onDecided = null, CancellationToken cancellationToken = default, IReadOnlyList<int>? published = null)
     {
         var settings = ResolveSettings(options);
         using var target = new LocalDecodeTarget(Network, memory);
-        return settings.NumBeams == 1
-            ? GreedySearch.Run(target, settings, onDecided, cancellationToken)
-            : BeamSearch.Run(target, settings, onDecided, cancellationToken);
+        return DecodeSearch.Run(DecodeSearch.Create(settings, Network.VocabSize, published), target, onDecided, cancellationToken);
     }
 
     /// <summary>

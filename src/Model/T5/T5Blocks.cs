@@ -44,7 +44,7 @@ internal sealed class T5EncoderBlock : IDisposable
 /// A decoder <c>T5Block</c>: layer.0 causal self-attention over the cache, layer.1 cross-attention (<c>EncDecAttention</c>)
 /// through the document memory, layer.2 feed-forward. Shaped like BART's DecoderLayer, so both decoders batch alike.
 /// </summary>
-internal sealed class T5DecoderBlock : IDisposable
+internal sealed partial class T5DecoderBlock : IDisposable
 {
     private readonly T5Attention _selfAttention;
     private readonly T5LayerNorm _selfAttentionNorm, _crossAttentionNorm, _feedForwardNorm;
@@ -72,7 +72,7 @@ internal sealed class T5DecoderBlock : IDisposable
         hidden = hidden.add(_selfAttention.Output(T5Attention.Attend(_selfAttention.ProjectQuery(normed), keys, values, positionBias)), Scalars.One);
         // No position bias and no scaling in cross-attention: per-shard partials merged by log-sum-exp stay exact.
         var query = CrossAttention.ProjectQuery(_crossAttentionNorm.Forward(hidden));
-        hidden = hidden.add(CrossAttention.Output(memory.Attend(layer, query)), Scalars.One);
+        hidden = hidden.add(CrossAttention.Output(memory.AttendEachPosition(layer, query)), Scalars.One);
         return hidden.add(_feedForward.Forward(_feedForwardNorm.Forward(hidden)), Scalars.One);
     }
 

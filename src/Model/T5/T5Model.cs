@@ -14,7 +14,7 @@ namespace Summarizer.Model.T5;
 /// tied to the embeddings with the decoder output scaled by d_model^-0.5 (original T5), or an untied <c>lm_head</c>
 /// with no rescale (T5 v1.1, Flan-T5, mT5).
 /// </summary>
-public sealed class T5Model : IEncoderDecoderNetwork
+public sealed partial class T5Model : IEncoderDecoderNetwork
 {
     private readonly TokenEmbedding _shared;
     private readonly T5Encoder _encoder;
@@ -80,9 +80,14 @@ public sealed class T5Model : IEncoderDecoderNetwork
     public Tensor DecodeStep(Tensor ids, SelfAttentionCache cache, ICrossAttentionMemory memory)
     {
         var hidden = _decoder.Forward(ids, cache, memory);
-        var last = hidden.select(1, hidden.shape[1] - 1);
-        if (_outputScale != 1.0) last = Scalars.With(_outputScale, s => last.mul(s));
-        return last.matmul(_lmHead.t());
+        return Logits(hidden.select(1, hidden.shape[1] - 1));
+    }
+
+    /// <summary>The LM head: decoder output <c>[..., d_model]</c> (rescaled when tied) to logits <c>[..., vocab]</c>.</summary>
+    private Tensor Logits(Tensor hidden)
+    {
+        if (_outputScale != 1.0) hidden = Scalars.With(_outputScale, s => hidden.mul(s));
+        return hidden.matmul(_lmHead.t());
     }
 
     /// <inheritdoc />

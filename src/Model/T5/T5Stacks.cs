@@ -57,7 +57,7 @@ internal sealed class T5Encoder : IDisposable
 }
 
 /// <summary>The decoder <c>T5Stack</c>: steps after the cached prefix, the first block's causal bias shared by all, final RMS norm.</summary>
-internal sealed class T5Decoder : IDisposable
+internal sealed partial class T5Decoder : IDisposable
 {
     private readonly TokenEmbedding _tokens;
     private readonly T5RelativePositionBias _bias;
@@ -80,8 +80,11 @@ internal sealed class T5Decoder : IDisposable
         var hidden = _tokens.Forward(ids);
         var bias = _bias.Forward(past, steps, past + steps, hidden.device);
         if (steps > 1) bias = bias.add(AttentionMasks.Causal(steps, past, hidden.dtype, hidden.device), Scalars.One);
-        for (int i = 0; i < Blocks.Length; i++) hidden = Blocks[i].Forward(hidden, bias, cache, i, memory);
-        cache.Advance(steps);
+        hidden = cache.Step(steps, () =>
+        {
+            for (int i = 0; i < Blocks.Length; i++) hidden = Blocks[i].Forward(hidden, bias, cache, i, memory);
+            return hidden;
+        });
         return _finalNorm.Forward(hidden);
     }
 

@@ -20,7 +20,7 @@ public sealed class JobAdmissionTests
         private readonly Task[] _blockers;
 
         public Gate(SummarizerCluster cluster) =>
-            _blockers = cluster.SiloServices.Select(s => (Task)s.GetRequiredService<InferenceWorker>().RunAsync(_ => { _open.Task.Wait(); return 0; })).ToArray();
+            _blockers = cluster.SiloServices.Select(s => (Task)s.GetRequiredService<InferenceScheduler>().RunAsync(_ => { _open.Task.Wait(); return 0; })).ToArray();
 
         public void Dispose()
         {

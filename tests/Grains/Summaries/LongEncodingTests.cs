@@ -28,7 +28,7 @@ public sealed class LongEncodingTests : IAsyncLifetime
         await DoneAsync(await _cluster.Client.SubmitAsync("A short warm-up document about nothing in particular.", new SummaryRequestOptions { MaxNewTokens = 2 }));
         // Hold the silo's inference thread, so the document grain's encode (and the job's call waiting on it) takes
         // several response timeouts, as a long document on a CPU silo does.
-        var worker = _cluster.SiloServices.Single().GetRequiredService<InferenceWorker>();
+        var worker = _cluster.SiloServices.Single().GetRequiredService<InferenceScheduler>();
         using var gate = new ManualResetEventSlim();
         var held = worker.RunAsync(_ => gate.Wait(TimeSpan.FromMinutes(2)));
         var text = TinyCheckpoint.Document(2000, 3000, "kep").Document + "\n\nEncoded slowly.";
@@ -64,7 +64,7 @@ public sealed class LongRepairTests
 
         // The next job finds most shards evicted everywhere and has them re-encoded, while the inference thread is held
         // for several grain-call timeouts, as many evicted shards on a busy CPU silo would take.
-        var worker = cluster.SiloServices.Single().GetRequiredService<InferenceWorker>();
+        var worker = cluster.SiloServices.Single().GetRequiredService<InferenceScheduler>();
         using var gate = new ManualResetEventSlim();
         var held = worker.RunAsync(_ => gate.Wait(TimeSpan.FromMinutes(2)));
         var jobId = await cluster.Client.SubmitAsync(text, options);

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Summarizer.Contracts;
 using Summarizer.Grains.Inference;
 using Summarizer.Model.Attention;
 using Summarizer.Model.Generation;
@@ -7,11 +8,13 @@ using Summarizer.Model.Pipeline;
 namespace Summarizer.Grains.Summaries.Generation;
 
 /// <summary>
-/// One job's search, run off the Orleans scheduler, handing its token ids over as soon as they are decided. Local
-/// decoding is one work item on the silo's inference queue; distributed decoding, which spends most of each step
-/// waiting on shard grains, gets a thread of its own so it can never hold the threads those shard grains need. The
-/// memory is built on that thread too (stacking a document's K/V is real tensor work). This is the seam an
-/// iteration-level scheduler replaces: what the job needs is only <see cref="Decided"/> and <see cref="Result"/>.
+/// One job's search, run off the Orleans scheduler, handing its token ids over as soon as they are decided. A local job
+/// joins the silo's <see cref="InferenceScheduler"/>: its step is one row group of the batched decoder step every
+/// running job shares. A distributed job spends most of each step waiting on shard grains, so it runs beside the batch
+/// on a thread of its own (joining the batch would make every job wait on its round trips; docs/benchmarks.md has the
+/// measurements). Either way the memory is built on the decoding thread (stacking a document's K/V is tensor work), and
+/// a resumed job feeds its <c>published</c> tokens as the decoder prefix: one pass rebuilds its cache, none is decoded
+/// again.
 /// </summary>
 internal sealed class GenerationRun
 {
@@ -20,37 +23,30 @@ internal sealed class GenerationRun
 
     private GenerationRun() { }
 
-    /// <summary>Token ids in the order the search decided them; completes when the search ends.</summary>
+    /// <summary>Token ids after the published ones, in the order the search decided them; completes when the search ends.</summary>
     public ChannelReader<int[]> Decided => _decided.Reader;
 
-    /// <summary>The search's result.</summary>
+    /// <summary>The search's result (published tokens included).</summary>
     public Task<GenerationResult> Result { get; private set; } = null!;
 
     /// <summary>Time the decoder spent in cross-attention.</summary>
     public TimeSpan CrossAttentionTime => _timed?.Elapsed ?? TimeSpan.Zero;
 
-    /// <summary>Starts the search over the memory <paramref name="createMemory"/> builds.</summary>
-    public static GenerationRun Start(SummarizationModel model, Func<ICrossAttentionMemory> createMemory, SummaryOptions options,
-        bool ownThread, InferenceWorker worker, string name, CancellationToken cancellationToken)
+    /// <summary>Starts the search over the memory <paramref name="createMemory"/> builds, after <paramref name="published"/>.</summary>
+    public static GenerationRun Start(SummarizationModel model, Func<ICrossAttentionMemory> createMemory, SummaryOptions options, DecodeMode mode,
+        IReadOnlyList<int> published, InferenceScheduler scheduler, string name, CancellationToken cancellationToken)
     {
         var run = new GenerationRun();
-        Func<CancellationToken, GenerationResult> generate = ct =>
-        {
-            ICrossAttentionMemory? memory = null;
-            try
+        Func<TimedCrossAttention> timed = () => run._timed = new TimedCrossAttention(createMemory());
+        Action<IReadOnlyList<int>> onDecided = ids => run._decided.Writer.TryWrite(ids.ToArray());
+        run.Result = mode == DecodeMode.Distributed
+            ? DedicatedThread.RunAsync(name, ct =>
             {
-                memory = createMemory();
-                run._timed = new TimedCrossAttention(memory);
-                return model.Generate(run._timed, options, ids => run._decided.Writer.TryWrite(ids.ToArray()), ct);
-            }
-            finally
-            {
-                run._decided.Writer.TryComplete();
-                (memory as IDisposable)?.Dispose();
-            }
-        };
-        run.Result = ownThread ? DedicatedThread.RunAsync(name, generate, cancellationToken) : worker.RunAsync(generate, cancellationToken);
-        // Cancelled before it ever ran: readers must still see the end of the stream.
+                using var memory = timed();
+                return model.Generate(memory, options, onDecided, ct, published);
+            }, cancellationToken)
+            : scheduler.GenerateAsync(model, timed, options, published, onDecided, cancellationToken);
+        // However the search ended (or never started), readers see the end of the stream.
         _ = run.Result.ContinueWith(_ => run._decided.Writer.TryComplete(), TaskScheduler.Default);
         return run;
     }

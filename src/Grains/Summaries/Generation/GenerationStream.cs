@@ -7,22 +7,23 @@ using Summarizer.Model.Pipeline;
 namespace Summarizer.Grains.Summaries.Generation;
 
 /// <summary>
-/// Generation streaming: runs a job's search (<see cref="GenerationRun"/>) and publishes its decided tokens as the
-/// job's delta events (<see cref="TokenStream"/>), in order, each durable before the next. Its inputs are a memory, the
-/// log of what was already published and a publish function; its output is the search's result: the seam an
-/// iteration-level scheduler plugs in behind.
+/// Generation streaming: runs a job's search (<see cref="GenerationRun"/>: in the silo's batch, or beside it when
+/// distributed) after the tokens its log already holds, and publishes what it decides as the job's delta events
+/// (<see cref="TokenStream"/>), in order, each durable before the next. Its inputs are a memory, the log and a publish
+/// function; its output is the search's result.
 /// </summary>
 internal static class GenerationStream
 {
     /// <summary>Generates, streams, and returns the result with the whole summary text.</summary>
     public static async Task<(GenerationResult Result, string Summary)> RunAsync(SummarizationModel model, DecoderMemory memory, SummaryOptions options,
-        bool ownThread, InferenceWorker worker, string name, JobEventLog log, Func<SummaryEvent, Task> publish, JobStatistics statistics, CancellationToken cancel)
+        DecodeMode mode, InferenceScheduler scheduler, string name, JobEventLog log, Func<SummaryEvent, Task> publish, JobStatistics statistics, CancellationToken cancel)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-        var run = GenerationRun.Start(model, memory.Create, options, ownThread, worker, name, stop.Token);
+        var published = log.TokenIds.ToArray();
+        var run = GenerationRun.Start(model, memory.Create, options, mode, published, scheduler, name, stop.Token);
         try
         {
-            var tokens = new TokenStream(model.Tokenizer.CreateStreamingDecoder(), log.TokenIds,
+            var tokens = new TokenStream(model.Tokenizer.CreateStreamingDecoder(), published,
                 tailPublished: log.Events.LastOrDefault(e => e.Kind == SummaryEventKind.Delta) is { TokenIds.Count: 0 });
             await foreach (var ids in run.Decided.ReadAllAsync(CancellationToken.None))
             {

@@ -4,8 +4,8 @@ using TorchSharp;
 
 namespace Summarizer.Grains.Summaries.Generation;
 
-/// <summary>Measures the time a decoder spends in cross-attention, whichever memory serves it.</summary>
-public sealed class TimedCrossAttention(ICrossAttentionMemory inner) : ICrossAttentionMemory
+/// <summary>Measures the time a decoder spends in cross-attention, whichever memory serves it; disposing it disposes that memory.</summary>
+public sealed class TimedCrossAttention(ICrossAttentionMemory inner) : ICrossAttentionMemory, IDisposable
 {
     private readonly Stopwatch _clock = new();
 
@@ -19,4 +19,7 @@ public sealed class TimedCrossAttention(ICrossAttentionMemory inner) : ICrossAtt
         try { return inner.Attend(layer, query); }
         finally { _clock.Stop(); }
     }
+
+    /// <inheritdoc />
+    public void Dispose() => (inner as IDisposable)?.Dispose();
 }

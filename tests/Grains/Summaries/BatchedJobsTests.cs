@@ -1,0 +1,122 @@
+using Microsoft.Extensions.DependencyInjection;
+using Summarizer.Contracts;
+using Summarizer.Grains.Inference;
+using Summarizer.Grains.KvStore;
+using Summarizer.Model.KvCache;
+using Summarizer.TestSupport;
+using TorchSharp;
+
+namespace Summarizer.Grains.Tests.Summaries;
+
+/// <summary>Jobs of the pipeline sharing the silo's inference scheduler: batched decoding, failure isolation, encoder work in between.</summary>
+public sealed class BatchedJobsTests
+{
+    private const int LongOutput = 200, ShortOutput = 48;
+    private static readonly SummaryRequestOptions Long = Forced(LongOutput), Short = Forced(ShortOutput);
+
+    private static SummaryRequestOptions Forced(int tokens) => new() { MaxNewTokens = tokens, MinNewTokens = tokens, NoRepeatNgramSize = 0 };
+
+    private static async Task<List<SummaryEvent>> EventsAsync(SummarizerCluster cluster, string jobId)
+    {
+        // Generous: on a crowded machine an iteration can take a second.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(10));
+        var events = new List<SummaryEvent>();
+        await foreach (var e in cluster.Client.StreamAsync(jobId).WithCancellation(timeout.Token)) events.Add(e);
+        return events;
+    }
+
+    private static void AssertFullText(List<SummaryEvent> events, int tokens)
+    {
+        var done = events[^1];
+        Assert.True(done.Kind == SummaryEventKind.Done, done.Error);
+        Assert.Equal(tokens, done.TokenIds.Count);
+        Assert.Equal(done.TokenIds, events.Where(e => e.Kind == SummaryEventKind.Delta).SelectMany(e => e.TokenIds));
+        Assert.Equal(done.Text, string.Concat(events.Where(e => e.Kind == SummaryEventKind.Delta).Select(e => e.Text)));
+    }
+
+    [Fact]
+    public async Task AJobWhoseShardsAreCorruptFailsAloneWhileTheJobsBatchedWithItFinishWithTheirFullText()
+    {
+        await using var cluster = await SummarizerCluster.StartAsync(silos: 1);
+        var services = cluster.SiloServices.Single();
+        var scheduler = services.GetRequiredService<InferenceScheduler>();
+        var cache = services.GetRequiredService<MemoryShardCache>();
+
+        // Document A is encoded, then every shard of it in memory is replaced by one whose head size is wrong, as a
+        // corrupt shard would be: its job's cross-attention throws inside the batched step.
+        var corruptText = TinyCheckpoint.Document(800, 1500, "rustrfc").Document;
+        var first = await cluster.Client.SubmitAsync(corruptText, new SummaryRequestOptions { MaxNewTokens = 2 });
+        var encoded = await cluster.DoneAsync(first);
+        var documentKey = (await cluster.Client.GetAsync(first))!.DocumentKey!;
+        for (int i = 0; i < encoded.Statistics!.ShardCount; i++)
+        {
+            var key = ShardKey.For(documentKey, i);
+            Assert.True(cache.TryAcquire(key, out var lease));
+            var s = lease!.Shard;
+            cache.Add(key, new KvShard(s.DocumentId, s.ModelFingerprint, s.Index, s.TokenStart, s.TokenEnd, s.DType,
+                s.Layers.Select(_ => (torch.randn(s.Heads, s.ValidLength, s.HeadDim + 1), torch.randn(s.Heads, s.ValidLength, s.HeadDim + 1))).ToArray()));
+            lease.Dispose();
+        }
+
+        // Two healthy jobs decode; the corrupt one joins their batch while it is held.
+        using var hold = new IterationHold(r => r.Jobs == 2);
+        scheduler.Iterated += hold.OnIterated;
+        var healthyText = TinyCheckpoint.Document(1500, 2500, "pep").Document;
+        await cluster.DoneAsync(await cluster.Client.SubmitAsync(healthyText, new SummaryRequestOptions { MaxNewTokens = 2 }));
+        string[] healthy;
+        using (var gate = new ManualResetEventSlim())
+        {
+            // Both wait while the thread is busy, so they join the same iteration.
+            var blocked = scheduler.RunAsync(_ => gate.Wait(TimeSpan.FromMinutes(2)));
+            healthy = [await cluster.Client.SubmitAsync(healthyText, Short), await cluster.Client.SubmitAsync(healthyText, Short)];
+            for (var deadline = DateTime.UtcNow.AddMinutes(2); scheduler.Diagnostics.QueuedJobs < 2; await Task.Delay(20))
+                Assert.True(DateTime.UtcNow < deadline, "the healthy jobs never queued");
+            gate.Set();
+            await blocked;
+        }
+        await hold.Reached.WaitAsync(TimeSpan.FromMinutes(2));
+        var corrupt = await cluster.Client.SubmitAsync(corruptText, Short);
+        for (var deadline = DateTime.UtcNow.AddMinutes(2); scheduler.Diagnostics.QueuedJobs == 0; await Task.Delay(20))
+            Assert.True(DateTime.UtcNow < deadline, "the corrupt job never queued");
+        hold.Release();
+
+        var failed = await EventsAsync(cluster, corrupt);
+        Assert.Equal(SummaryEventKind.Error, failed[^1].Kind);
+        Assert.Equal(SummaryStatus.Failed, (await cluster.Client.GetAsync(corrupt))!.Status);
+        var healthyEvents = await Task.WhenAll(healthy.Select(id => EventsAsync(cluster, id)));
+        foreach (var events in healthyEvents) AssertFullText(events, ShortOutput);
+        // The corrupt job decoded in the same iterations as the healthy ones: three jobs in one step.
+        Assert.Contains(hold.Reports, r => r.Jobs == 3);
+        Assert.Equal(healthyEvents[0][^1].TokenIds, healthyEvents[1][^1].TokenIds);
+        scheduler.Iterated -= hold.OnIterated;
+    }
+
+    [Fact]
+    public async Task ALongEncodeWhileAnotherJobStreamsRunsOneEncoderItemBetweenTwoOfItsSteps()
+    {
+        // No budget beyond the one item every iteration runs: the streaming job waits for at most one item per step.
+        await using var cluster = await SummarizerCluster.StartAsync(silos: 1, o => o.EncoderBudgetPerIteration = TimeSpan.Zero);
+        var scheduler = cluster.SiloServices.Single().GetRequiredService<InferenceScheduler>();
+        using var hold = new IterationHold(r => r.Jobs == 1);
+        scheduler.Iterated += hold.OnIterated;
+
+        var streaming = await cluster.Client.SubmitAsync(TinyCheckpoint.Document(2000, 3000, "kep").Document, Long);
+        await hold.Reached.WaitAsync(TimeSpan.FromMinutes(2));
+        // While the stream is held mid-decode, a long document arrives; its tokenizing and encoder batches queue up.
+        var longDocument = await cluster.Client.SubmitAsync(TinyCheckpoint.Document(8000, int.MaxValue, "qmsum").Document, new SummaryRequestOptions { MaxNewTokens = 2 });
+        for (var deadline = DateTime.UtcNow.AddMinutes(2); scheduler.Diagnostics.QueuedWorkItems == 0; await Task.Delay(20))
+            Assert.True(DateTime.UtcNow < deadline, "the long document's encode never queued");
+        long heldAt = hold.Reports.Last().Iteration;
+        hold.Release();
+
+        AssertFullText(await EventsAsync(cluster, streaming), LongOutput);
+        var encoded = await cluster.DoneAsync(longDocument);
+        Assert.True(encoded.Statistics!.EncoderRuns > 8, $"only {encoded.Statistics.EncoderRuns} shards");
+        scheduler.Iterated -= hold.OnIterated;
+        var during = hold.Reports.Where(r => r.Iteration > heldAt && r.Jobs >= 1).ToArray();
+        // The encode went on between the stream's steps (tokenizing and several encoder batches), and never more than
+        // one item between two steps: the stream kept flowing through the whole encode.
+        Assert.True(during.Count(r => r.WorkItems > 0) >= 3, string.Join(", ", during.Select(r => $"{r.Jobs}j/{r.WorkItems}w")));
+        Assert.All(during, r => Assert.True(r.WorkItems <= 1, $"iteration {r.Iteration} ran {r.WorkItems} items"));
+    }
+}
