@@ -25,6 +25,7 @@ public static class DecodeSuite
         using var model = new RandomModel(RandomCheckpoint.Preset.BartBase);
         using var _ = no_grad();
         Scaling(results, model, quick);
+        AttributionCost.Run(results, model, quick);
         SelfAttentionLayout(results, quick);
         DistributedPlacement(results, model, quick);
         EncodeStall.Run(results, model, quick);

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Summarizer.Bench;
 
-// Usage: --suite all|crossattn,encode-once,decode,encoder,memory,distributed,redis,realdocs,load,job-writes,lse-merge [--quick [--full SUITES]] --out DIR
+// Usage: --suite all|crossattn,encode-once,decode,attribution,encoder,memory,distributed,redis,realdocs,load,job-writes,lse-merge [--quick [--full SUITES]] --out DIR
 //        [--load-clients N --load-seconds S --load-grain-storage memory|redis --load-env K=V,...] [--dist-model tiny|bart-base]
 //        [--threads N] [--dist-model bart-base|tiny]
 //        --report DIR [--docs docs/benchmarks.md] [--images docs/bench] [--readme README.md]
@@ -24,7 +24,7 @@ if (Arg("--threads") is { } threads) TorchSharp.torch.set_num_threads(int.Parse(
 var outDir = Arg("--out") ?? "bench-results";
 Directory.CreateDirectory(outDir);
 Plots.Directory = outDir;
-string[] all = ["crossattn", "encode-once", "decode", "encoder", "memory", "distributed", "redis", "realdocs", "load", "job-writes", "lse-merge"];
+string[] all = ["crossattn", "encode-once", "decode", "encoder", "memory", "distributed", "redis", "realdocs", "load", "job-writes", "lse-merge", "attribution"];
 var suiteArg = Arg("--suite") ?? "all";
 var suites = suiteArg == "all" ? all : suiteArg.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 foreach (var s in suites)
@@ -45,6 +45,13 @@ void Timed(string suite, Action run)
 Timed("crossattn", () => ModelSuites.CrossAttention(results, Quick("crossattn")));
 Timed("encode-once", () => ModelSuites.EncodeOnce(results, Quick("encode-once")));
 Timed("decode", () => DecodeSuite.Run(results, Quick("decode")));
+Timed("attribution", () =>
+{
+    // The decode suite's attribution measurement alone.
+    using var model = new RandomModel(Summarizer.Model.Checkpoints.RandomCheckpoint.Preset.BartBase);
+    using var _ = TorchSharp.torch.no_grad();
+    AttributionCost.Run(results, model, Quick("attribution"));
+});
 Timed("encoder", () => ModelSuites.Encoder(results, Quick("encoder")));
 if (suites.Contains("memory") || suites.Contains("redis"))
 {

@@ -18,6 +18,12 @@ public static class DocumentKeys
     public static string Normalize(string text) =>
         StreamSafeText.Normalize(text).Replace("\r\n", "\n", StringComparison.Ordinal).Replace('\r', '\n').Trim();
 
+    /// <summary>
+    /// The Unicode step of <see cref="Normalize"/> alone (NFC in the stream-safe form; line ends and surrounding
+    /// whitespace untouched): what maps offsets in the normalized text back to the text as sent.
+    /// </summary>
+    public static string Nfc(string text) => StreamSafeText.Normalize(text);
+
     /// <summary>Throws an <see cref="ArgumentException"/> naming <c>text</c> when the text is not well-formed UTF-16.</summary>
     public static void ValidateText(string text) => StreamSafeText.ThrowOnUnpairedSurrogate(text);
 

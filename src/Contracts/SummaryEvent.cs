@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Summarizer.Contracts;
 
 /// <summary>Kinds of <see cref="SummaryEvent"/>.</summary>
@@ -47,6 +49,15 @@ public sealed record SummaryEvent
 
     /// <summary>Why the job ended without a summary (Error).</summary>
     [Id(7)] public string? Error { get; init; }
+
+    /// <summary>
+    /// Done, when the request asked for attribution: each summary sentence with its source spans in the document as
+    /// sent. Absent otherwise.
+    /// </summary>
+    [Id(8), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public IReadOnlyList<AttributedSentence>? Attribution { get; init; }
+
+    /// <summary>Done, when attribution was asked for but cannot be given (distributed decoding): why. Absent otherwise.</summary>
+    [Id(9), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? AttributionUnavailable { get; init; }
 
     /// <summary>Whether no event follows this one.</summary>
     public bool IsTerminal => Kind is SummaryEventKind.Done or SummaryEventKind.Error;

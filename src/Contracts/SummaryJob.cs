@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Summarizer.Contracts;
 
 /// <summary>A snapshot of a summary job: what was asked, where it stands, what it produced so far.</summary>
@@ -48,6 +50,15 @@ public sealed record SummaryJob
 
     /// <summary>Times the job's decoder moved to the silo holding most of its document (live migration).</summary>
     [Id(14)] public int Migrations { get; init; }
+
+    /// <summary>
+    /// Once completed, when the request asked for attribution: each summary sentence with its source spans in the
+    /// document as sent (as the <c>done</c> event carries them). Absent otherwise.
+    /// </summary>
+    [Id(15), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public IReadOnlyList<AttributedSentence>? Attribution { get; init; }
+
+    /// <summary>Once completed, when attribution was asked for but cannot be given (distributed decoding): why. Absent otherwise.</summary>
+    [Id(16), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? AttributionUnavailable { get; init; }
 
     /// <summary>Whether the job has reached a final status.</summary>
     public bool IsFinished => Status is SummaryStatus.Completed or SummaryStatus.Failed or SummaryStatus.Cancelled;

@@ -36,4 +36,11 @@ public sealed record SummaryRequestOptions
     /// <c>auto</c> (by the document's size), or null for the service's configured mode.
     /// </summary>
     [Id(8)] public DecodeMode? DecodeMode { get; init; }
+
+    /// <summary>
+    /// With <c>true</c>, the finished job says which passages of the document each summary sentence drew on (the
+    /// <c>attribution</c> of the job and of its <c>done</c> event). Off by default. Not available when the job decodes
+    /// in distributed mode (the job's <c>attributionUnavailable</c> says so).
+    /// </summary>
+    [Id(9)] public bool? Attribution { get; init; }
 }

@@ -38,7 +38,9 @@ public sealed class DroppableProxy : IAsyncDisposable
         {
             foreach (var client in _open)
             {
-                client.Client.LingerState = new LingerOption(true, 0);
+                // A pump may have closed it already (its peer ended): then there is nothing to reset.
+                try { if (client.Client is { } socket) socket.LingerState = new LingerOption(true, 0); }
+                catch (ObjectDisposedException) { }
                 client.Dispose();
                 Dropped++;
             }

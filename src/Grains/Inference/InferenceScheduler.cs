@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Summarizer.Model.Attention;
+using Summarizer.Model.Attribution;
 using Summarizer.Model.Generation;
 using Summarizer.Model.Pipeline;
 using Summarizer.Model.Scheduling;
@@ -67,9 +68,12 @@ public sealed class InferenceScheduler : IInferenceQueue, IDisposable
     /// so it must only hand them on (a channel write). The task completes with the whole output (published tokens
     /// included), faults with this job's own error only, or is cancelled by <paramref name="cancellationToken"/> at the
     /// next iteration boundary. Invalid options fault the task with an <see cref="ArgumentException"/> naming them.
+    /// <paramref name="attribution"/> is the trace the memory stages its attention records in, if any: the search keeps
+    /// it in step with the rows and beams.
     /// </summary>
     public Task<GenerationResult> GenerateAsync(SummarizationModel model, Func<ICrossAttentionMemory> createMemory, SummaryOptions options,
-        IReadOnlyList<int> published, Action<IReadOnlyList<int>>? onDecided, CancellationToken cancellationToken = default)
+        IReadOnlyList<int> published, Action<IReadOnlyList<int>>? onDecided, CancellationToken cancellationToken = default,
+        AttentionTrace? attribution = null)
     {
         try
         {
@@ -78,6 +82,7 @@ public sealed class InferenceScheduler : IInferenceQueue, IDisposable
                 Published = published,
                 OnDecided = onDecided,
                 Cancellation = cancellationToken,
+                Attribution = attribution,
             }).Completion;
         }
         catch (ArgumentException e)

@@ -3,6 +3,7 @@ using Summarizer.Contracts;
 using Summarizer.Grains.Distributed;
 using Summarizer.Grains.KvStore;
 using Summarizer.Model.Attention;
+using Summarizer.Model.Attribution;
 using Summarizer.Model.Pipeline;
 
 namespace Summarizer.Grains.Summaries;
@@ -17,11 +18,12 @@ internal sealed class DecoderMemory : IDisposable
 {
     private readonly AcquiredShards? _leased;
 
-    private DecoderMemory(Func<ICrossAttentionMemory> create, AcquiredShards? leased, ShardGrainPartials? scatter)
+    private DecoderMemory(Func<ICrossAttentionMemory> create, AcquiredShards? leased, ShardGrainPartials? scatter, AttentionTrace? attribution = null)
     {
         Create = create;
         _leased = leased;
         Scatter = scatter;
+        Attribution = attribution;
     }
 
     /// <summary>Builds the memory (on the thread that decodes).</summary>
@@ -30,18 +32,25 @@ internal sealed class DecoderMemory : IDisposable
     /// <summary>The shard grains' partial source, in distributed mode (round trips and bytes for the statistics).</summary>
     public ShardGrainPartials? Scatter { get; }
 
+    /// <summary>
+    /// The trace the memory stages the last decoder layer's attention in, when the job asked for attribution (local
+    /// mode only: scattered partials never come back with their weights).
+    /// </summary>
+    public AttentionTrace? Attribution { get; }
+
     /// <summary>Encoder runs spent re-encoding shards found nowhere (local mode).</summary>
     public long RepairRuns => _leased?.EncoderRuns ?? 0;
 
-    /// <summary>Leases every shard of the document in this silo.</summary>
+    /// <summary>Leases every shard of the document in this silo; with <paramref name="attribution"/>, the memory records attention.</summary>
     public static async Task<DecoderMemory> LocalAsync(ShardAcquisition acquisition, DocumentManifest manifest, SummarizationModel model,
-        SummaryOptions options, CancellationToken cancellationToken)
+        SummaryOptions options, bool attribution, CancellationToken cancellationToken)
     {
         using var span = Telemetry.SummarizerActivities.StartShardLoad(manifest.ShardCount); // telemetry
         var leased = await acquisition.AcquireAsync(DocumentKey.Parse(manifest.DocumentKey), Enumerable.Range(0, manifest.ShardCount).ToArray(),
             manifest.Shards.ToDictionary(s => s.Index, s => s.Bytes), worker: null, cancellationToken);
         var shards = leased.Leases.Select(l => l.Shard).ToArray();
-        return new DecoderMemory(() => new ShardedCrossAttention(shards, options.CrossAttention, model.Network.Device), leased, null);
+        var trace = attribution ? new AttentionTrace(model.Template) : null;
+        return new DecoderMemory(() => new ShardedCrossAttention(shards, options.CrossAttention, model.Network.Device, trace), leased, null, trace);
     }
 
     /// <summary>Has every shard grain of the document load its shard where placement put it; returns where they are.</summary>

@@ -48,6 +48,8 @@ internal static class JobEnding
             Statistics = terminal.Statistics ?? statistics ?? job.Statistics,
             LastSequence = terminal.Sequence,
             CompletedAt = DateTimeOffset.UtcNow,
+            Attribution = done ? terminal.Attribution : null,
+            AttributionUnavailable = done ? terminal.AttributionUnavailable : null,
         };
     }
 }

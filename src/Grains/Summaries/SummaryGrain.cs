@@ -273,14 +273,16 @@ public sealed class SummaryGrain : Grain, ISummaryGrain, IGrainMigrationParticip
             {
                 // The document grain's silo already holds every freshly encoded shard in memory: decode there.
                 if (encoded.Silo is { } documentSilo && await MoveAsync(new Dictionary<SiloAddress, int> { [documentSilo] = manifest.ShardCount }, statistics)) return false;
-                memory = await DecoderMemory.LocalAsync(_acquisition, manifest, model, options, cancel);
+                memory = await DecoderMemory.LocalAsync(_acquisition, manifest, model, options, Job.Options.Attribution == true, cancel);
                 statistics.Placed(manifest, mode, shardSilos: 0, encoded.Silo == Here ? 1 : 0, memory.RepairRuns);
             }
             statistics.DecodeStarted();
             await SetJobAsync(Job with { Status = SummaryStatus.Decoding, Statistics = statistics.Current });
             var (result, summary) = await GenerationStream.RunAsync(model, memory, options, mode, _scheduler,
                 $"decode-{JobId}", _events, PublishAsync, statistics, cancel);
-            var done = new SummaryEvent { Kind = SummaryEventKind.Done, Text = summary, TokenIds = result.GeneratedIds.ToArray(), Statistics = statistics.Current };
+            var done = await JobAttribution.AttachAsync(
+                new SummaryEvent { Kind = SummaryEventKind.Done, Text = summary, TokenIds = result.GeneratedIds.ToArray(), Statistics = statistics.Current },
+                Job.Options, memory.Attribution, model, text, result, _logger, cancel);
             await FinishAsync(done, append: true);
             statistics.Ended(SummaryStatus.Completed);
         }

@@ -18,6 +18,17 @@ public static class PartialAttention
     /// </summary>
     public static (Tensor Output, Tensor LogSumExp) Compute(Tensor query, Tensor keys, Tensor values, Tensor? validKeys)
     {
+        var (output, lse, _) = ComputeWithWeights(query, keys, values, validKeys);
+        return (output, lse);
+    }
+
+    /// <summary>
+    /// As <see cref="Compute"/>, also returning each shard's attention weights <c>[shards, heads, batch·steps, len]</c>
+    /// (rows batch-major), normalized within their shard: the tensor the products already made, so attribution reads
+    /// it at no extra cost.
+    /// </summary>
+    public static (Tensor Output, Tensor LogSumExp, Tensor Weights) ComputeWithWeights(Tensor query, Tensor keys, Tensor values, Tensor? validKeys)
+    {
         // Every batch row (beam) attends the same K/V, so the rows are folded into the query axis: one product per
         // (shard, head) with all rows at once, [s,h,b·t,d] x [s,h,d,l]. Broadcasting a batch axis instead would make
         // torch materialize a copy of the whole K and V per row at every step (beam search paid 25-35x for it).
@@ -26,21 +37,21 @@ public static class PartialAttention
         var scores = rows.matmul(keys.transpose(-1, -2));                                   // [s, h, b·t, l]
         if (validKeys is not null)
             scores.masked_fill_(validKeys.logical_not().unsqueeze(1).unsqueeze(1), Scalars.NegativeInfinity);   // in place: the products are ours
-        var (output, lse) = Normalize(scores, values);                                     // [s, h, b·t, d], [s, h, b·t]
+        var (output, lse, weights) = Normalize(scores, values);                            // [s, h, b·t, d], [s, h, b·t]
         long shards = output.shape[0];
         // Partials leave in [b, h, t, s, *] so the shard axis is the one merged.
         return (output.reshape(shards, heads, batch, steps, dim).permute(2, 1, 3, 0, 4),
-                lse.reshape(shards, heads, batch, steps).permute(2, 1, 3, 0));
+                lse.reshape(shards, heads, batch, steps).permute(2, 1, 3, 0), weights);
     }
 
-    /// <summary>Softmax-weighted values and log-sum-exp over the last axis of <paramref name="scores"/>.</summary>
-    private static (Tensor Output, Tensor LogSumExp) Normalize(Tensor scores, Tensor values)
+    /// <summary>Softmax-weighted values, log-sum-exp and the weights themselves over the last axis of <paramref name="scores"/>.</summary>
+    private static (Tensor Output, Tensor LogSumExp, Tensor Weights) Normalize(Tensor scores, Tensor values)
     {
         var lse = scores.logsumexp(-1, keepdim: true);
         // A fully masked shard has lse = -inf and exp(-inf - -inf) = NaN: those weights become 0. One pass over the
         // scores instead of masks and selects, since the bookkeeping, not the products, is what sharding adds.
         var weights = scores.sub_(lse).exp_().nan_to_num_(0.0);
-        return (weights.matmul(values), lse.squeeze(-1));
+        return (weights.matmul(values), lse.squeeze(-1), weights);
     }
 
     /// <summary>

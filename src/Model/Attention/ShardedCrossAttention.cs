@@ -1,3 +1,4 @@
+using Summarizer.Model.Attribution;
 using Summarizer.Model.KvCache;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -9,17 +10,20 @@ namespace Summarizer.Model.Attention;
 /// attention and merges them by log-sum-exp (equal to dense attention); sparse mode picks the top-k shards per query
 /// row by <see cref="ShardScore"/> (<see cref="SparseSelection"/>) and attends only those. The shards' K/V are stacked once per layer (padded to the
 /// longest shard) and shared by every beam: queries broadcast over them, nothing is copied per beam.
+/// With an <see cref="AttentionTrace"/>, the last layer's attention of every pass is also staged there as attribution
+/// records: in exact mode over every shard, in sparse mode over the shards each row attended (the others get no mass).
 /// </summary>
 public sealed class ShardedCrossAttention : ICrossAttentionMemory, IDisposable
 {
     private readonly LayerMemory[] _layers;
     private readonly bool _allValid;   // every shard full length: no padding to mask
+    private readonly AttentionProbe? _probe;
 
     /// <summary>
     /// Stacks <paramref name="shards"/> (in document order) on <paramref name="device"/> (CPU when null) for attention
-    /// in <paramref name="mode"/>.
+    /// in <paramref name="mode"/>; with <paramref name="attribution"/>, the last layer's attention is recorded there.
     /// </summary>
-    public ShardedCrossAttention(IReadOnlyList<KvShard> shards, CrossAttentionMode mode, Device? device = null)
+    public ShardedCrossAttention(IReadOnlyList<KvShard> shards, CrossAttentionMode mode, Device? device = null, AttentionTrace? attribution = null)
     {
         device ??= CPU;
         if (shards.Count == 0) throw new ArgumentException("A document needs at least one shard.", nameof(shards));
@@ -42,6 +46,7 @@ public sealed class ShardedCrossAttention : ICrossAttentionMemory, IDisposable
             _layers[layer] = new LayerMemory(keys, values, valid.alias(), meanKeys, logLengths);
             _layers[layer].DetachAll();
         }
+        if (attribution is not null) _probe = new AttentionProbe(attribution, shards, maxLength, device);
     }
 
     /// <summary>The attention mode in force.</summary>
@@ -58,19 +63,26 @@ public sealed class ShardedCrossAttention : ICrossAttentionMemory, IDisposable
         var memory = _layers[layer];
         if (query.shape[1] != memory.Keys.shape[1] || query.shape[3] != memory.Keys.shape[3])
             throw new InvalidDataException($"The document's shards hold {memory.Keys.shape[1]} heads of size {memory.Keys.shape[3]}; the decoder attends with {query.shape[1]} of size {query.shape[3]}. The shards are corrupt or were made by another model.");
+        var probe = layer == _layers.Length - 1 ? _probe : null;
         if (Mode.IsExactFor(ShardCount))
         {
-            var (partials, lse) = PartialAttention.Compute(query, memory.Keys, memory.Values, _allValid ? null : memory.Valid);
+            var (partials, lse, weights) = PartialAttention.ComputeWithWeights(query, memory.Keys, memory.Values, _allValid ? null : memory.Valid);
+            probe?.Record(weights, ShardMajor(lse), null);
             return PartialAttention.Merge(partials, lse).Output;
         }
 
         // Attend the chosen shards through views of the stacked K/V (no copies), hiding from each row those it did not choose.
         var selection = SparseSelection.Choose(Mode, query, memory.MeanKeys, memory.LogLengths);
         var chosen = selection.Union
-            .Select(shard => PartialAttention.Compute(query, memory.Keys.narrow(0, shard, 1), memory.Values.narrow(0, shard, 1), memory.Valid.narrow(0, shard, 1)))
+            .Select(shard => PartialAttention.ComputeWithWeights(query, memory.Keys.narrow(0, shard, 1), memory.Values.narrow(0, shard, 1), memory.Valid.narrow(0, shard, 1)))
             .ToArray();
-        return PartialAttention.Merge(cat(chosen.Select(p => p.Output).ToArray(), 3), selection.Mask(cat(chosen.Select(p => p.LogSumExp).ToArray(), 3))).Output;
+        var selectedLse = selection.Mask(cat(chosen.Select(p => p.LogSumExp).ToArray(), 3));
+        probe?.Record(cat(chosen.Select(p => p.Weights).ToArray(), 0), ShardMajor(selectedLse), selection.Union.Select(u => (long)u).ToArray());
+        return PartialAttention.Merge(cat(chosen.Select(p => p.Output).ToArray(), 3), selectedLse).Output;
     }
+
+    /// <summary>Partials' LSE <c>[batch, heads, steps, shards]</c> as <c>[shards, heads, batch·steps]</c>, rows batch-major.</summary>
+    private static Tensor ShardMajor(Tensor lse) => lse.permute(3, 1, 0, 2).reshape(lse.shape[3], lse.shape[1], lse.shape[0] * lse.shape[2]);
 
     private static Tensor Pad(Tensor t, long length) =>
         t.shape[1] == length ? t : nn.functional.pad(t, [0, 0, 0, length - t.shape[1]]);
@@ -79,6 +91,7 @@ public sealed class ShardedCrossAttention : ICrossAttentionMemory, IDisposable
     public void Dispose()
     {
         foreach (var layer in _layers) layer.Dispose();
+        _probe?.Dispose();
     }
 
     private sealed record LayerMemory(Tensor Keys, Tensor Values, Tensor Valid, Tensor MeanKeys, Tensor LogLengths) : IDisposable

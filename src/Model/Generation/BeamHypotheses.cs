@@ -12,7 +12,7 @@ internal sealed class BeamHypotheses
     private readonly double _lengthPenalty;
     private readonly EarlyStoppingMode _earlyStopping;
     private readonly int _maxLength;
-    private readonly List<(double Score, int[] Tokens)> _beams = [];
+    private readonly List<(double Score, int[] Tokens, (int Pass, int Row) Origin)> _beams = [];
     private double _worstScore = 1e9;
 
     public BeamHypotheses(int numBeams, double lengthPenalty, EarlyStoppingMode earlyStopping, int maxLength)
@@ -28,12 +28,13 @@ internal sealed class BeamHypotheses
     public IEnumerable<int[]> Sequences => _beams.Select(b => b.Tokens);
 
     /// <summary>Adds a hypothesis; <paramref name="generatedLength"/> is its length less the decoder start token(s).</summary>
-    public void Add(int[] tokens, double sumLogProbs, int generatedLength)
+    /// <paramref name="origin"/> is the decoder pass and row the hypothesis was completed from.
+    public void Add(int[] tokens, double sumLogProbs, int generatedLength, (int Pass, int Row) origin)
     {
         double score = sumLogProbs / Math.Pow(generatedLength, _lengthPenalty);
         if (_beams.Count < _numBeams || score > _worstScore)
         {
-            _beams.Add((score, tokens));
+            _beams.Add((score, tokens, origin));
             if (_beams.Count > _numBeams)
             {
                 int worst = 0;
@@ -68,7 +69,7 @@ internal sealed class BeamHypotheses
         }
     }
 
-    public (double Score, int[] Tokens) Best()
+    public (double Score, int[] Tokens, (int Pass, int Row) Origin) Best()
     {
         var best = _beams[0];
         foreach (var b in _beams) if (b.Score > best.Score) best = b;

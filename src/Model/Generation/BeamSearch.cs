@@ -112,7 +112,7 @@ public sealed class BeamSearch : IDecodeSearch
             int source = index / _vocab, token = index % _vocab;
             if (atMaxLength || Settings.IsEos(token))
             {
-                if (rank < _beams) _finished.Add([.. _sequences[source], token], score, newLength - PromptLength);
+                if (rank < _beams) _finished.Add([.. _sequences[source], token], score, newLength - PromptLength, (Steps, source));
             }
             else if (next.Count < _beams)
             {
@@ -135,8 +135,8 @@ public sealed class BeamSearch : IDecodeSearch
     /// <summary>Ends the search: the best finished hypothesis wins, and whatever of it was not emitted yet is decided now.</summary>
     private SearchStep Finish()
     {
-        var (bestScore, bestTokens) = _finished.Best();
-        _result = new GenerationResult(bestTokens, bestScore, Steps);
+        var (bestScore, bestTokens, origin) = _finished.Best();
+        _result = new GenerationResult(bestTokens, bestScore, Steps) { Origin = origin };
         return new SearchStep(bestTokens.Skip(_emitted).ToArray(), null, true);
     }
 

@@ -66,7 +66,7 @@ public sealed class GreedySearch : IDecodeSearch
     }
 
     /// <inheritdoc />
-    public GenerationResult Result => _done ? new GenerationResult(_tokens.ToArray(), 0, Steps) : throw new InvalidOperationException("The search is still running.");
+    public GenerationResult Result => _done ? new GenerationResult(_tokens.ToArray(), 0, Steps) { Origin = (Steps, 0) } : throw new InvalidOperationException("The search is still running.");
 
     private static int ArgMax(ReadOnlySpan<float> scores)
     {

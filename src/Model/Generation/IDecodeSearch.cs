@@ -1,3 +1,5 @@
+using Summarizer.Model.Attribution;
+
 namespace Summarizer.Model.Generation;
 
 /// <summary>
@@ -57,8 +59,12 @@ public readonly record struct SearchStep(IReadOnlyList<int> Decided, IReadOnlyLi
 public static class DecodeSearch
 {
     /// <summary>Greedy for one beam, beam search for more, resuming after <paramref name="published"/> tokens when given.</summary>
-    public static IDecodeSearch Create(GenerationSettings settings, int vocabSize, IReadOnlyList<int>? published = null) =>
-        settings.NumBeams == 1 ? new GreedySearch(settings, vocabSize, published) : new BeamSearch(settings, vocabSize, published);
+    /// With <paramref name="attribution"/>, the search also keeps that trace's records in step with its rows.
+    public static IDecodeSearch Create(GenerationSettings settings, int vocabSize, IReadOnlyList<int>? published = null, AttentionTrace? attribution = null)
+    {
+        IDecodeSearch search = settings.NumBeams == 1 ? new GreedySearch(settings, vocabSize, published) : new BeamSearch(settings, vocabSize, published);
+        return attribution is null ? search : new AttributedSearch(search, attribution);
+    }
 
     /// <summary>
     /// Drives <paramref name="search"/> to its end against <paramref name="target"/>, passing decided tokens to

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Summarizer.Model.Attention;
+using Summarizer.Model.Attribution;
 using Summarizer.Model.Checkpoints;
 using Summarizer.Model.Configuration;
 using Summarizer.Model.Documents;
@@ -150,23 +151,27 @@ public sealed class SummarizationModel : IDisposable
     /// continues after them: one pass over them rebuilds the decoder's cache and only later tokens reach
     /// <paramref name="onDecided"/>; the result holds them all.
     /// </summary>
+    /// <remarks>With <paramref name="attribution"/> (made with this model's <see cref="Template"/>), each generated token's attention records are kept there.</remarks>
     public GenerationResult Generate(IReadOnlyList<KvShard> shards, SummaryOptions options,
-        Action<IReadOnlyList<int>>? onDecided = null, CancellationToken cancellationToken = default, IReadOnlyList<int>? published = null)
+        Action<IReadOnlyList<int>>? onDecided = null, CancellationToken cancellationToken = default, IReadOnlyList<int>? published = null,
+        AttentionTrace? attribution = null)
     {
-        using var memory = new ShardedCrossAttention(shards, options.CrossAttention, Network.Device);
-        return Generate(memory, options, onDecided, cancellationToken, published);
+        using var memory = new ShardedCrossAttention(shards, options.CrossAttention, Network.Device, attribution);
+        return Generate(memory, options, onDecided, cancellationToken, published, attribution);
     }
 
     /// <summary>
     /// Generates against any cross-attention memory (for example shards spread over silos), one job on the calling
     /// thread; many jobs at once go through the iteration engine (<c>Scheduling/IterationEngine</c>) instead.
     /// </summary>
+    /// <remarks><paramref name="attribution"/> is the trace <paramref name="memory"/> stages its records in, if any.</remarks>
     public GenerationResult Generate(ICrossAttentionMemory memory, SummaryOptions options,
-        Action<IReadOnlyList<int>>? onDecided = null, CancellationToken cancellationToken = default, IReadOnlyList<int>? published = null)
+        Action<IReadOnlyList<int>>? onDecided = null, CancellationToken cancellationToken = default, IReadOnlyList<int>? published = null,
+        AttentionTrace? attribution = null)
     {
         var settings = ResolveSettings(options);
         using var target = new LocalDecodeTarget(Network, memory);
-        return DecodeSearch.Run(DecodeSearch.Create(settings, Network.VocabSize, published), target, onDecided, cancellationToken);
+        return DecodeSearch.Run(DecodeSearch.Create(settings, Network.VocabSize, published, attribution), target, onDecided, cancellationToken);
     }
 
     /// <summary>

@@ -19,7 +19,7 @@ public sealed class DecodeJob
         // Positions 0 .. MaxLength - 2 are fed; a longer request could never finish.
         if (request.Settings.MaxLength - 1 > request.Network.MaxDecoderPositions)
             throw new ArgumentException($"max_length {request.Settings.MaxLength} needs {request.Settings.MaxLength - 1} decoder positions; the network has {request.Network.MaxDecoderPositions}.", nameof(request));
-        Search = DecodeSearch.Create(request.Settings, request.Network.VocabSize, request.Published);
+        Search = DecodeSearch.Create(request.Settings, request.Network.VocabSize, request.Published, request.Attribution);
     }
 
     /// <summary>The job's name (for logs), or empty.</summary>

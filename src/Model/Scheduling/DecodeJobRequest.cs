@@ -25,6 +25,12 @@ public sealed record DecodeJobRequest(IDecoderNetwork Network, Func<ICrossAttent
     /// <summary>Whether the engine disposes the memory when the job leaves (when it is <see cref="IDisposable"/>).</summary>
     public bool DisposeMemory { get; init; } = true;
 
+    /// <summary>
+    /// Where the job's attribution records go, or null for none. The same trace must be given to the memory that
+    /// <see cref="CreateMemory"/> builds (<see cref="Attention.ShardedCrossAttention"/>), which stages the records.
+    /// </summary>
+    public Attribution.AttentionTrace? Attribution { get; init; }
+
     /// <summary>A name for logs and diagnostics.</summary>
     public string? Name { get; init; }
 }

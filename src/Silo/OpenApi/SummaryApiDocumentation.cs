@@ -93,7 +93,8 @@ internal static class SummaryApiDocumentation
     public static RouteHandlerBuilder DescribesJobRead(this RouteHandlerBuilder endpoint) => endpoint
         .WithName("GetSummary")
         .WithSummary("Read a job")
-        .WithDescription("Status, options, tokens and text so far, the final summary, the error, statistics.")
+        .WithDescription("Status, options, tokens and text so far, the final summary, the error, statistics; with options.attribution, "
+            + "once completed, each summary sentence with up to 5 source spans (character offsets in the document as sent, and weights).")
         .Produces<SummaryJob>()
         .ProducesProblem(StatusCodes.Status404NotFound)
         .Common();
@@ -103,7 +104,7 @@ internal static class SummaryApiDocumentation
         .WithName("StreamSummary")
         .WithSummary("Stream a job's events (Server-Sent Events)")
         .WithDescription("A text/event-stream of SummaryEvent objects. Each event has 'id:' (its sequence number), 'event:' one of "
-            + "progress (shards encoded so far), delta (newly decided text and token ids), done (the summary and statistics; last) or "
+            + "progress (shards encoded so far), delta (newly decided text and token ids), done (the summary, statistics and, with options.attribution, each sentence's source spans; last) or "
             + "error (the reason; last), and 'data:' the event as JSON. Send Last-Event-ID to resume after that event without duplicates.")
         .Produces<SummaryEvent>(StatusCodes.Status200OK, "text/event-stream")
         .ProducesProblem(StatusCodes.Status404NotFound)

@@ -95,10 +95,17 @@ function onEvent(kind, e) {
     const seconds = (now - current.firstTokenAt) / 1000;
     if (seconds > 0.2) $("stat-tps").textContent = (current.tokens / seconds).toFixed(1);
   } else if (kind === "done") {
+    const hint = $("attribution-hint");
     if (e.attribution?.length) {
       summary.setAttribution(e.text, e.attribution);
-      $("attribution-hint").hidden = !source.text;
-    } else summary.setText(e.text);
+      hint.textContent = "Select a sentence (click, or Tab and Enter) to highlight the passages it came from.";
+      hint.hidden = !source.text;
+    } else {
+      summary.setText(e.text);
+      // Asked for but not given (a job decoded in distributed mode): the service says why.
+      hint.textContent = e.attributionUnavailable || "";
+      hint.hidden = !e.attributionUnavailable;
+    }
     showStatistics(e.statistics);
     finish("completed");
   } else if (kind === "error") {

@@ -17,12 +17,13 @@ public static class PageDriver
         """;
 
     /// <summary>Pastes <paramref name="text"/>, sets the options, and submits with the Summarize button.</summary>
-    public static async Task SubmitAsync(IPage page, string text, int maxNewTokens = 40, int beams = 1)
+    public static async Task SubmitAsync(IPage page, string text, int maxNewTokens = 40, int beams = 1, bool attribution = false)
     {
         // Filling a large text area keystroke by keystroke would take minutes; set it as a paste would.
         await page.EvalOnSelectorAsync("#document", "(area, text) => { area.value = text; area.dispatchEvent(new Event('input')); }", text);
         await page.FillAsync("#max-new-tokens", maxNewTokens.ToString(System.Globalization.CultureInfo.InvariantCulture));
         await page.FillAsync("#beams", beams.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await page.SetCheckedAsync("#attribution", attribution);
         await page.ClickAsync("#submit");
         await page.WaitForFunctionAsync("() => location.hash.startsWith('#job=')");
     }

@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using Summarizer.Contracts;
 using Summarizer.Grains.Inference;
 using Summarizer.Model.Attention;
+using Summarizer.Model.Attribution;
 using Summarizer.Model.Generation;
 using Summarizer.Model.Pipeline;
 
@@ -32,9 +33,12 @@ internal sealed class GenerationRun
     /// <summary>Time the decoder spent in cross-attention.</summary>
     public TimeSpan CrossAttentionTime => _timed?.Elapsed ?? TimeSpan.Zero;
 
-    /// <summary>Starts the search over the memory <paramref name="createMemory"/> builds, after <paramref name="published"/>.</summary>
+    /// <summary>
+    /// Starts the search over the memory <paramref name="createMemory"/> builds, after <paramref name="published"/>;
+    /// <paramref name="attribution"/> is the trace that memory stages its records in (local jobs only).
+    /// </summary>
     public static GenerationRun Start(SummarizationModel model, Func<ICrossAttentionMemory> createMemory, SummaryOptions options, DecodeMode mode,
-        IReadOnlyList<int> published, InferenceScheduler scheduler, string name, CancellationToken cancellationToken)
+        IReadOnlyList<int> published, InferenceScheduler scheduler, string name, CancellationToken cancellationToken, AttentionTrace? attribution = null)
     {
         var run = new GenerationRun();
         Func<TimedCrossAttention> timed = () => run._timed = new TimedCrossAttention(createMemory());
@@ -45,7 +49,7 @@ internal sealed class GenerationRun
                 using var memory = timed();
                 return model.Generate(memory, options, onDecided, ct, published);
             }, cancellationToken)
-            : scheduler.GenerateAsync(model, timed, options, published, onDecided, cancellationToken);
+            : scheduler.GenerateAsync(model, timed, options, published, onDecided, cancellationToken, attribution);
         // However the search ended (or never started), readers see the end of the stream.
         _ = run.Result.ContinueWith(_ => run._decided.Writer.TryComplete(), TaskScheduler.Default);
         return run;

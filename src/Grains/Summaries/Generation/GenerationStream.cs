@@ -20,7 +20,7 @@ internal static class GenerationStream
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         var published = log.TokenIds.ToArray();
-        var run = GenerationRun.Start(model, memory.Create, options, mode, published, scheduler, name, stop.Token);
+        var run = GenerationRun.Start(model, memory.Create, options, mode, published, scheduler, name, stop.Token, memory.Attribution);
         try
         {
             var tokens = new TokenStream(model.Tokenizer.CreateStreamingDecoder(), published,
