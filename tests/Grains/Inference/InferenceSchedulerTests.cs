@@ -156,7 +156,15 @@ public sealed class InferenceSchedulerTests : IAsyncLifetime
     {
         var scheduler = NewScheduler();
         using var gate = new ManualResetEventSlim();
-        var blocking = scheduler.RunAsync(_ => gate.Wait(TimeSpan.FromSeconds(30)));
+        using var started = new ManualResetEventSlim();
+        var blocking = scheduler.RunAsync(_ =>
+        {
+            started.Set();
+            return gate.Wait(TimeSpan.FromSeconds(30));
+        });
+        // The job and the item are queued only once the thread is inside the blocking item: queued earlier, the same
+        // iteration could admit the job and run the item after the blocking one, before the stop is seen.
+        Assert.True(started.Wait(TimeSpan.FromSeconds(30)));
         var job = scheduler.GenerateAsync(_model, Memory(CrossAttentionMode.Exact), new SummaryOptions { MaxNewTokens = 10 }, [], null);
         var work = scheduler.RunAsync(_ => 1);
 
