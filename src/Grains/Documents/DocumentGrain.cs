@@ -36,16 +36,18 @@ public sealed class DocumentGrain : Grain, IDocumentGrain
 
     private const string Store = "document store";
 
-    /// <summary>How long a repair's outcome is kept for callers repeating the call after the grain-call timeout.</summary>
-    private static readonly TimeSpan RepairKept = TimeSpan.FromMinutes(2);
+    // A caller repeats a repair only when its call outlasted the grain-call timeout, and its repeat arrives within one
+    // more timeout; so only a repair that long is kept, and only that long.
+    private readonly TimeSpan _responseTimeout;
 
     /// <summary>Created by Orleans.</summary>
     public DocumentGrain([PersistentState("document", StorageNames.Summarizer)] IPersistentState<DocumentState> state,
         [PersistentState("text", StorageNames.Summarizer)] IPersistentState<DocumentText> text,
         ModelHost models, InferenceScheduler worker, ShardRepository shards, IOptions<SummarizerOptions> options, ILogger<DocumentGrain> logger,
-        SummarizerMetrics metrics)
+        SummarizerMetrics metrics, IOptions<Orleans.Configuration.SiloMessagingOptions> messaging)
     {
         _metrics = metrics;
+        _responseTimeout = messaging.Value.ResponseTimeout;
         _state = state;
         _text = text;
         _models = models;
@@ -124,13 +126,14 @@ public sealed class DocumentGrain : Grain, IDocumentGrain
     {
         // A caller whose call outlasted the grain-call timeout asks again; the repeat, queued behind the repair it
         // follows, gets that repair's shards instead of re-encoding them.
-        if (_lastRepair is { } last && DateTime.UtcNow - last.At < RepairKept && missingShards.All(last.Outcome.Indices.Contains))
+        if (_lastRepair is { } last && DateTime.UtcNow - last.At < 2 * _responseTimeout && missingShards.All(last.Outcome.Indices.Contains))
             return last.Outcome;
         var manifest = _state.State.Manifest;
         if (manifest.Status != DocumentStatus.Encoded || _text.State.Text is null)
             throw new InvalidOperationException($"Document {Key} is not encoded; it cannot be repaired.");
         var model = await _models.GetAsync();
         var text = _text.State.Text;
+        var started = DateTime.UtcNow;
         var ids = await _worker.RunAsync(_ => model.TokenizeContent(text));
         var windows = model.PlanShards(ids.Count, new ShardingOptions(manifest.ShardLength, manifest.ShardOverlap));
         var lost = missingShards.Distinct().Order().Select(i => windows[i]).ToArray();
@@ -142,18 +145,21 @@ public sealed class DocumentGrain : Grain, IDocumentGrain
         _state.State.Manifest = manifest with { Shards = merged.Values.OrderBy(s => s.Index).ToArray(), EncoderRuns = manifest.EncoderRuns + lost.Length };
         await WriteAsync();
         var outcome = new RepairOutcome(_state.State.Manifest, lost.Length, lost.Select(w => w.Index).ToArray(), blobs);
-        _lastRepair = (DateTime.UtcNow, outcome);
-        // The outcome holds every re-encoded shard serialized: keep it only while a repeated call may want it, or an
-        // activation would hold its last repair's blobs until it is collected (a load test saw the GC heap grow by
-        // hundreds of MB that way, one set of blobs per document).
+        // The outcome holds every re-encoded shard serialized: kept by every activation for minutes, it grew the GC
+        // heap to gigabytes in a load test under a small K/V budget. So it is kept only when its caller may repeat the
+        // call (the repair took half a grain-call timeout or more), and dropped once a repeat could no longer come.
         _forgetRepair?.Dispose();
+        _forgetRepair = null;
+        _lastRepair = null;
+        if (DateTime.UtcNow - started < _responseTimeout / 2) return outcome;
+        _lastRepair = (DateTime.UtcNow, outcome);
         _forgetRepair = this.RegisterGrainTimer(_ =>
         {
             _lastRepair = null;
             _forgetRepair?.Dispose();
             _forgetRepair = null;
             return Task.CompletedTask;
-        }, new GrainTimerCreationOptions(RepairKept, Timeout.InfiniteTimeSpan) { KeepAlive = false, Interleave = true });
+        }, new GrainTimerCreationOptions(2 * _responseTimeout, Timeout.InfiniteTimeSpan) { KeepAlive = false, Interleave = true });
         return outcome;
     }
 
