@@ -2,9 +2,9 @@ namespace Summarizer.Model.Tests.Tokenization;
 
 internal static class TemporaryDirectory
 {
-    public static string Create(string purpose)
+    public static string Create(string purpose, string? under = null)
     {
-        var path = Path.Combine(Path.GetTempPath(), $"summarizer-{purpose}-{Guid.NewGuid():N}");
+        var path = Path.Combine(under ?? Path.GetTempPath(), $"summarizer-{purpose}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(path);
         return path;
     }
