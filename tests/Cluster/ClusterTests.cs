@@ -1,9 +1,5 @@
-using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Summarizer.Contracts;
-using Summarizer.Model.Documents;
-using Summarizer.Model.Pipeline;
 using Summarizer.TestSupport;
 
 namespace Summarizer.Cluster.Tests;
@@ -14,37 +10,14 @@ public sealed class ClusterTests(ProcessCluster cluster) : IClassFixture<Process
 {
     private const int MaxNewTokens = 48;
 
-    private static object Request(string text) => new
-    {
-        text,
-        options = new { maxNewTokens = MaxNewTokens, minNewTokens = MaxNewTokens, noRepeatNgramSize = 0, decodeMode = "distributed" },
-    };
+    private static IReadOnlyList<int> SingleProcessTokens(string text) => SingleProcess.Tokens(text, MaxNewTokens);
 
-    /// <summary>What one process generates for the document with the cluster's sharding (256-token windows).</summary>
-    private static IReadOnlyList<int> SingleProcessTokens(string text)
-    {
-        using var model = SummarizationModel.Load(TinyCheckpoint.Directory);
-        var shards = model.EncodeDocument("reference", model.TokenizeContent(DocumentKeys.Normalize(text)), new ShardingOptions(256, 31));
-        var result = model.Generate(shards, new SummaryOptions { MaxNewTokens = MaxNewTokens, MinNewTokens = MaxNewTokens, NoRepeatNgramSize = 0 });
-        foreach (var s in shards) s.Dispose();
-        return result.GeneratedIds;
-    }
+    private static IEnumerable<int> Ids(JsonElement data) => KillMidSummary.Ids(data);
 
-    private static IEnumerable<int> Ids(JsonElement data) => data.GetProperty("tokenIds").EnumerateArray().Select(e => e.GetInt32());
+    private Task<string> SubmitAsync(int silo, string text) =>
+        KillMidSummary.SubmitAsync(cluster, silo, text, SingleProcess.Options(MaxNewTokens, "distributed"));
 
-    private async Task<string> SubmitAsync(int silo, string text)
-    {
-        using var http = cluster.Http(silo);
-        using var response = await http.PostAsJsonAsync("/v1/summaries", Request(text));
-        Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
-        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
-    }
-
-    private async Task<JsonElement> JobAsync(int silo, string id)
-    {
-        using var http = cluster.Http(silo);
-        return await http.GetFromJsonAsync<JsonElement>($"/v1/summaries/{id}");
-    }
+    private Task<JsonElement> JobAsync(int silo, string id) => KillMidSummary.JobAsync(cluster, silo, id);
 
     [Fact]
     public async Task LongDocumentDistributedOverThreeSilosGivesTheSingleProcessTokens()
@@ -72,45 +45,21 @@ public sealed class ClusterTests(ProcessCluster cluster) : IClassFixture<Process
         var expected = SingleProcessTokens(document.Document);
         var id = await SubmitAsync(1, document.Document);
 
-        // Wait until the job decodes, then read its stream through a silo other than the one running it.
-        var clock = Stopwatch.StartNew();
-        JsonElement job;
-        do
-        {
-            await Task.Delay(200);
-            job = await JobAsync(1, id);
-        } while (job.GetProperty("status").GetString() is "queued" or "encoding" && clock.Elapsed < TimeSpan.FromMinutes(3));
-        int victim = cluster.SiloOf(job.GetProperty("silo").GetString()!);
+        // Once the job decodes, its stream is read through a silo other than the one running it, which is killed.
+        int victim = await KillMidSummary.DecodingSiloAsync(cluster, id);
         int reader = victim == 1 ? 2 : 1;
-        bool killed = false;
-        int reconnects = 0, seenBeforeKill = 0;
-
-        var events = await SseClient.ReadAllAsync(() => cluster.Http(reader), id, async e =>
+        try
         {
-            if (!killed && e.Name == "delta") seenBeforeKill += Ids(e.Data).Count();
-            if (!killed && seenBeforeKill >= 8)
-            {
-                killed = true;
-                await cluster.RunAsync("kill", victim.ToString());
-            }
-        }, onReconnect: n => reconnects = n);
-
-        Assert.True(killed, "the stream ended before the silo could be killed");
-        var done = events[^1];
-        Assert.True(done.Name == "done", $"{done.Name}: {done.Data}\n{cluster.Logs()}");
-        Assert.Equal(expected, Ids(done.Data));
-        // The client saw every token exactly once, in order, across the reconnects.
-        Assert.Equal(expected, events.Where(e => e.Name == "delta").SelectMany(e => Ids(e.Data)));
-        Assert.Equal(Enumerable.Range(1, events.Count).Select(i => (long)i), events.Select(e => e.Id));
-        Assert.Equal(done.Data.GetProperty("text").GetString(), string.Concat(events.Where(e => e.Name == "delta").Select(e => e.Data.GetProperty("text").GetString())));
-        // The encoder ran once per shard in all: the resumed job found the shards in Redis.
-        var stats = done.Data.GetProperty("statistics");
-        Assert.Equal(stats.GetProperty("shardCount").GetInt32(), stats.GetProperty("encoderRuns").GetInt32());
-        // Resumed by prefix: the tokens published before the kill took one decoder pass together, none was decoded again.
-        Assert.InRange(stats.GetProperty("decoderSteps").GetInt32(), 1, MaxNewTokens - seenBeforeKill + 1);
-        var final = await JobAsync(reader, id);
-        Assert.True(final.GetProperty("resumes").GetInt32() >= 1, $"the job should have been resumed on a surviving silo (client reconnected {reconnects} times)");
-        await cluster.RunAsync("start", victim.ToString());
+            var outcome = await KillMidSummary.ReadKillingAsync(cluster, id, victim, reader);
+            var done = await KillMidSummary.AssertResumedByPrefixAsync(cluster, id, reader, outcome, expected, MaxNewTokens);
+            // The encoder ran once per shard in all: the resumed job found the shards in Redis.
+            var stats = done.GetProperty("statistics");
+            Assert.Equal(stats.GetProperty("shardCount").GetInt32(), stats.GetProperty("encoderRuns").GetInt32());
+        }
+        finally
+        {
+            await cluster.RunAsync("start", victim.ToString());
+        }
     }
 
     [Fact]

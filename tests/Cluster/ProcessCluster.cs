@@ -31,8 +31,11 @@ public sealed class ProcessCluster : IAsyncLifetime
 
     public HttpClient Http(int silo) => new() { BaseAddress = new Uri($"http://127.0.0.1:{HttpBase + silo}"), Timeout = TimeSpan.FromMinutes(5) };
 
-    /// <summary>Which silo (1-based) an Orleans silo identity such as <c>S127.0.0.1:44011:123</c> names.</summary>
-    public int SiloOf(string identity) => int.Parse(identity.Split(':')[1]) - SiloBase;
+    /// <summary>
+    /// Which silo (1-based) an Orleans silo identity such as <c>S127.0.0.1:44011:123</c> (a job's silo) or
+    /// <c>127.0.0.1:44011@123</c> (a diagnostics row's silo) names.
+    /// </summary>
+    public int SiloOf(string identity) => int.Parse(identity.Split(':')[1].Split('@')[0]) - SiloBase;
 
     public async Task InitializeAsync()
     {

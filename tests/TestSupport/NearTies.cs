@@ -20,7 +20,14 @@ public static class NearTies
     public const float Margin = 1e-4f;
 
     /// <summary>The smallest gap between the best candidates over a solo run of the job.</summary>
-    public static float SmallestGap(IDecoderNetwork network, ICrossAttentionMemory memory, GenerationSettings settings)
+    public static float SmallestGap(IDecoderNetwork network, ICrossAttentionMemory memory, GenerationSettings settings) =>
+        Solo(network, memory, settings).SmallestGap;
+
+    /// <summary>
+    /// A solo run of the job: its output (what <c>SummarizationModel.Generate</c> gives for it) and the smallest gap
+    /// between the best candidates over the run, from one decode.
+    /// </summary>
+    public static (GenerationResult Result, float SmallestGap) Solo(IDecoderNetwork network, ICrossAttentionMemory memory, GenerationSettings settings)
     {
         using var target = new LocalDecodeTarget(network, memory);
         var search = DecodeSearch.Create(settings, network.VocabSize);
@@ -33,7 +40,7 @@ public static class NearTies
             gap = Math.Min(gap, GapAmongBest(scores, best));
             if (step.Reorder is { } rows) target.Reorder(rows);
         }
-        return gap;
+        return (search.Result, gap);
     }
 
     private static float GapAmongBest(float[] scores, int count)
