@@ -106,16 +106,8 @@ public sealed class DenseMemory : ICrossAttentionMemory, IDisposable
         return new DenseMemory(layers);
     }
 
-    /// <summary>softmax(q Kᵀ) V.</summary>
-    public static Tensor Attend(Tensor q, Tensor k, Tensor v) => q.matmul(k.transpose(-1, -2)).softmax(-1).matmul(v);
-
     /// <inheritdoc />
-    /// <remarks>Beams fold into the query-step axis so K/V are read once, not broadcast (copied) per beam.</remarks>
-    public Tensor Attend(int layer, Tensor query)
-    {
-        var folded = query.transpose(0, 2); // [1, h, b·t (t=1), d]
-        return Attend(folded, _layers[layer].K, _layers[layer].V).transpose(0, 2);
-    }
+    public Tensor Attend(int layer, Tensor query) => DenseAttention.Attend(query, _layers[layer].K, _layers[layer].V);
 
     /// <inheritdoc />
     public void Dispose()
@@ -149,7 +141,7 @@ public sealed class RecomputingMemory(BartModel model, Tensor hidden) : ICrossAt
             Projections++;
         }
         var (k, v) = _kv![layer];
-        return DenseMemory.Attend(query, k, v);
+        return DenseAttention.Attend(query, k, v);
     }
 }
 

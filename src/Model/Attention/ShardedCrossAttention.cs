@@ -9,7 +9,8 @@ namespace Summarizer.Model.Attention;
 /// Cross-attention memory over a document's shards held in this process. Exact mode computes every shard's partial
 /// attention and merges them by log-sum-exp (equal to dense attention); sparse mode picks the top-k shards per query
 /// row by <see cref="ShardScore"/> (<see cref="SparseSelection"/>) and attends only those. The shards' K/V are stacked once per layer (padded to the
-/// longest shard) and shared by every beam: queries broadcast over them, nothing is copied per beam.
+/// longest shard) and shared by every beam: queries broadcast over them, nothing is copied per beam. A document of one
+/// shard is attended densely (<see cref="DenseAttention"/>): with nothing to merge, the bookkeeping would be pure cost.
 /// With an <see cref="AttentionTrace"/>, the last layer's attention of every pass is also staged there as attribution
 /// records: in exact mode over every shard, in sparse mode over the shards each row attended (the others get no mass).
 /// </summary>
@@ -64,6 +65,8 @@ public sealed class ShardedCrossAttention : ICrossAttentionMemory, IDisposable
         if (query.shape[1] != memory.Keys.shape[1] || query.shape[3] != memory.Keys.shape[3])
             throw new InvalidDataException($"The document's shards hold {memory.Keys.shape[1]} heads of size {memory.Keys.shape[3]}; the decoder attends with {query.shape[1]} of size {query.shape[3]}. The shards are corrupt or were made by another model.");
         var probe = layer == _layers.Length - 1 ? _probe : null;
+        // One shard: nothing to merge, so plain attention (attribution still needs the partial's weights and LSE).
+        if (ShardCount == 1 && probe is null) return DenseAttention.Attend(query, memory.Keys, memory.Values);
         if (Mode.IsExactFor(ShardCount))
         {
             var (partials, lse, weights) = PartialAttention.ComputeWithWeights(query, memory.Keys, memory.Values, _allValid ? null : memory.Valid);

@@ -12,10 +12,11 @@ public sealed class SparseSelection
 {
     private readonly bool[] _hidden;   // [batch, union] row-major: the row did not choose that shard
     private readonly int _batch;
+    private readonly int[] _union;
 
     private SparseSelection(int[] union, bool[] hidden, int batch)
     {
-        Union = union;
+        Union = _union = union;
         _hidden = hidden;
         _batch = batch;
     }
@@ -49,6 +50,22 @@ public sealed class SparseSelection
             for (int u = 0; u < union.Length; u++) hidden[b * union.Length + u] = !rowChoice.Contains(union[u]);
         }
         return new SparseSelection(union, hidden, batch);
+    }
+
+    /// <summary>
+    /// Which of <paramref name="members"/> (a subset of <see cref="Union"/>, in the order given) each row did not choose:
+    /// <c>[batch, members]</c> row-major, or null when no row hides any shard. What a group of shards answered together
+    /// needs to hide before its own merge.
+    /// </summary>
+    public bool[]? HiddenAmong(IReadOnlyList<int> members)
+    {
+        if (!HidesAny) return null;
+        var positions = members.Select(m => Array.BinarySearch(_union, m)).ToArray();
+        if (positions.Any(p => p < 0)) throw new ArgumentException("Every member must be in the union.", nameof(members));
+        var hidden = new bool[_batch * members.Count];
+        for (int b = 0; b < _batch; b++)
+            for (int m = 0; m < members.Count; m++) hidden[b * members.Count + m] = _hidden[b * Union.Count + positions[m]];
+        return hidden;
     }
 
     /// <summary>
