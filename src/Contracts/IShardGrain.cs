@@ -17,7 +17,26 @@ public interface IShardGrain : IGrainWithStringKey
     /// <summary>Partial attention of the queries to this shard for one decoder layer.</summary>
     [Alias("Attend")]
     Task<PartialAttentionResult> AttendAsync(int layer, QueryBatch queries);
+
+    /// <summary>
+    /// Partial attention of the queries for one decoder layer over several shards of this grain's document (this grain's
+    /// own among them, the others held in the same silo), merged here by log-sum-exp: one partial per query row, so a
+    /// decoding step costs one call per silo, not one per shard. Shards not held in this silo are asked by grain calls.
+    /// </summary>
+    [Alias("AttendGroup")]
+    Task<PartialAttentionResult> AttendGroupAsync(int layer, ShardGroupQuery query);
 }
+
+/// <summary>A layer's queries for several shards of one document answered together.</summary>
+/// <param name="Shards">The shards' indices in the document, distinct.</param>
+/// <param name="Queries">The queries, already projected and scaled.</param>
+/// <param name="Hidden"><c>[batch, shards]</c> row-major: the row did not choose that shard (sparse mode); null when
+/// every row attends every shard.</param>
+[GenerateSerializer, Immutable, Alias("summarizer.ShardGroupQuery")]
+public sealed record ShardGroupQuery(
+    [property: Id(0)] int[] Shards,
+    [property: Id(1)] QueryBatch Queries,
+    [property: Id(2)] bool[]? Hidden);
 
 /// <summary>Queries for one decoder layer: <c>[batch, heads, steps, headDim]</c>, already projected and scaled.</summary>
 [GenerateSerializer, Immutable, Alias("summarizer.QueryBatch")]

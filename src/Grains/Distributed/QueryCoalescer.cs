@@ -4,24 +4,24 @@ using Summarizer.Grains.Inference;
 namespace Summarizer.Grains.Distributed;
 
 /// <summary>
-/// Batches the queries that reach one shard for the same decoder layer while earlier work is still queued: the
-/// first request of a layer schedules one computation, and everything that arrives for that layer before it starts
-/// rides along. Concurrent jobs (and all beams of each) reading the same document thus cost one pass over the
-/// shard's K/V per layer, with no waiting added when the shard is idle.
+/// Batches the queries that reach one shard grain for the same key (a decoder layer, or a layer and a group of
+/// shards) while earlier work is still queued: the first request of a key schedules one computation, and everything
+/// that arrives for that key before it starts rides along. Concurrent jobs (and all beams of each) reading the same
+/// document thus cost one pass over the K/V per layer, with no waiting added when the shard is idle.
 /// </summary>
-public sealed class QueryCoalescer
+public sealed class QueryCoalescer<TKey, TQuery> where TKey : notnull
 {
     private readonly object _gate = new();
-    private readonly Dictionary<int, List<Waiting>> _waiting = [];
+    private readonly Dictionary<TKey, List<Waiting>> _waiting = [];
     private readonly Func<Action, Task> _schedule;
-    private readonly Func<int, IReadOnlyList<QueryBatch>, IReadOnlyList<PartialAttentionResult>> _compute;
+    private readonly Func<TKey, IReadOnlyList<TQuery>, IReadOnlyList<PartialAttentionResult>> _compute;
 
     /// <summary>
     /// Creates the coalescer. <paramref name="schedule"/> runs an action on the threads that own the shard's tensors;
-    /// <paramref name="compute"/> answers a layer's gathered batches in order; every pass is counted in
+    /// <paramref name="compute"/> answers a key's gathered batches in order; every pass is counted in
     /// <paramref name="counters"/> (the silo's, or the coalescer's own).
     /// </summary>
-    public QueryCoalescer(Func<Action, Task> schedule, Func<int, IReadOnlyList<QueryBatch>, IReadOnlyList<PartialAttentionResult>> compute, BatchingCounters? counters = null)
+    public QueryCoalescer(Func<Action, Task> schedule, Func<TKey, IReadOnlyList<TQuery>, IReadOnlyList<PartialAttentionResult>> compute, BatchingCounters? counters = null)
     {
         _schedule = schedule;
         _compute = compute;
@@ -31,8 +31,8 @@ public sealed class QueryCoalescer
     /// <summary>Requests answered and passes run (fewer passes than requests when requests were batched).</summary>
     public BatchingCounters Counters { get; }
 
-    /// <summary>The partial attention of <paramref name="queries"/> for <paramref name="layer"/>.</summary>
-    public Task<PartialAttentionResult> AttendAsync(int layer, QueryBatch queries)
+    /// <summary>The partial attention of <paramref name="queries"/> for <paramref name="layer"/> (a key).</summary>
+    public Task<PartialAttentionResult> AttendAsync(TKey layer, TQuery queries)
     {
         var answer = new TaskCompletionSource<PartialAttentionResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         bool first;
@@ -53,7 +53,7 @@ public sealed class QueryCoalescer
         return answer.Task;
     }
 
-    private void Flush(int layer)
+    private void Flush(TKey layer)
     {
         var batch = Take(layer);
         if (batch.Count == 0) return;
@@ -69,7 +69,7 @@ public sealed class QueryCoalescer
         }
     }
 
-    private List<Waiting> Take(int layer)
+    private List<Waiting> Take(TKey layer)
     {
         lock (_gate)
         {
@@ -82,5 +82,5 @@ public sealed class QueryCoalescer
         foreach (var w in batch) w.Answer.TrySetException(e);
     }
 
-    private sealed record Waiting(QueryBatch Queries, TaskCompletionSource<PartialAttentionResult> Answer);
+    private sealed record Waiting(TQuery Queries, TaskCompletionSource<PartialAttentionResult> Answer);
 }

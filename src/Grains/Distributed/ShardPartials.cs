@@ -14,6 +14,10 @@ public static class ShardPartials
     public static PartialAttentionResult[] Compute(Tensor keys, Tensor values, IReadOnlyList<QueryBatch> batches) =>
         RemotePartials.Compute(keys, values, batches.Select(ToRows).ToArray()).Select(ToResult).ToArray();
 
+    /// <summary>Answers every group query (all for the same shards, in their order) against those shards' layer K/V, in one pass.</summary>
+    public static PartialAttentionResult[] ComputeGroup(IReadOnlyList<(Tensor Keys, Tensor Values)> shards, IReadOnlyList<ShardGroupQuery> batches) =>
+        RemotePartials.ComputeGroup(shards, batches.Select(b => new GroupRows(ToRows(b.Queries), b.Hidden)).ToArray()).Select(ToResult).ToArray();
+
     /// <summary>The model's form of a query batch.</summary>
     public static QueryRows ToRows(QueryBatch b) => new(b.Batch, b.Heads, b.Steps, b.HeadDim, b.Values);
 

@@ -55,6 +55,7 @@ public static class SummarizerSiloExtensions
         // The silo's one inference queue is its scheduler (work items between decoding iterations).
         services.AddSingleton<IInferenceQueue>(sp => sp.GetRequiredService<InferenceScheduler>());
         services.AddSingleton(sp => new ShardAttentionWorker(options.ShardAttentionThreads, sp.GetRequiredService<ILogger<InferenceWorker>>()));
+        services.AddSingleton<Distributed.LocalShardDirectory>();
         services.AddSingleton<ModelHost>();
         services.AddSingleton<SiloJobSlots>();
         services.AddMetrics();

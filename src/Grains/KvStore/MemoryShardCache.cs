@@ -122,7 +122,18 @@ public sealed class MemoryShardCache : IDisposable
         public ShardLease Lease()
         {
             lock (this) _leases++;
-            return new ShardLease(shard, Release);
+            return new ShardLease(shard, Release, TryLease);
+        }
+
+        // A shard evicted with no lease left is disposed (or about to be): it can no longer be shared.
+        private ShardLease? TryLease()
+        {
+            lock (this)
+            {
+                if (_evicted && _leases == 0) return null;
+                _leases++;
+            }
+            return new ShardLease(shard, Release, TryLease);
         }
 
         public void Evict()

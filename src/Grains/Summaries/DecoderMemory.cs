@@ -70,7 +70,7 @@ internal sealed class DecoderMemory : IDisposable
     /// <summary>Scatters queries to the shard grains of <paramref name="layout"/>.</summary>
     public static DecoderMemory Distributed(ShardLayout layout, SummarizationModel model, SummaryOptions options, TimeSpan outageLimit, ILogger logger)
     {
-        var scatter = new ShardGrainPartials(layout.Grains, outageLimit, logger);
+        var scatter = new ShardGrainPartials(layout.Grains, layout.Summaries.Select(s => s.Silo).ToArray(), outageLimit, logger);
         var summaries = layout.Summaries.Select(s => new ShardKeyMeans(s.MeanKeys, s.LogLength)).ToArray();
         return new DecoderMemory(() => new ScatteredCrossAttention(scatter, summaries, model.Network.CrossAttentionHeads, options.CrossAttention), null, scatter);
     }

@@ -9,14 +9,20 @@ public sealed record QueryRows(int Batch, int Heads, int Steps, int HeadDim, flo
 /// <summary>A shard's partial attention as it travels back: outputs <c>[batch, heads, steps, headDim]</c> and log-sum-exps <c>[batch, heads, steps]</c>.</summary>
 public sealed record ShardPartial(float[] Output, float[] LogSumExp);
 
+/// <summary>Queries for several shards held together, and which rows attend which of them.</summary>
+/// <param name="Queries">The queries.</param>
+/// <param name="Hidden"><c>[batch, shards]</c> row-major: the row did not choose that shard (sparse mode); null when every row attends every shard.</param>
+public sealed record GroupRows(QueryRows Queries, bool[]? Hidden);
+
 /// <summary>Where the shards of a document are held when they are not in this process (shard grains on other silos).</summary>
 public interface IShardPartialSource
 {
     /// <summary>
-    /// Partial attention of <paramref name="queries"/> to each of <paramref name="shards"/> (document indices) for
-    /// decoder layer <paramref name="layer"/>, in the order asked. Blocks until every partial is in.
+    /// Partial attention of <paramref name="queries"/> for decoder layer <paramref name="layer"/> over the shards of
+    /// <paramref name="selection"/>, each row over only the shards it chose, as partials that merge by log-sum-exp into
+    /// the attention output: one per group of shards the source answers together (per silo). Blocks until all are in.
     /// </summary>
-    IReadOnlyList<ShardPartial> Attend(int layer, IReadOnlyList<int> shards, QueryRows queries);
+    IReadOnlyList<ShardPartial> Attend(int layer, SparseSelection selection, QueryRows queries);
 }
 
 /// <summary>
@@ -39,10 +45,55 @@ public static class RemotePartials
         var v = values.to_type(ScalarType.Float32).unsqueeze(0);
         return batches.Select(b =>
         {
-            var (output, lse) = PartialAttention.Compute(tensor(b.Values, [b.Batch, b.Heads, b.Steps, b.HeadDim]), k, v, null);
+            var (output, lse) = PartialAttention.Compute(Query(b), k, v, null);
             return new ShardPartial(output.squeeze(3).contiguous().data<float>().ToArray(), lse.squeeze(3).contiguous().data<float>().ToArray());
         }).ToArray();
     }
+
+    /// <summary>
+    /// Several shards' attention for several callers' query batches, merged per batch by log-sum-exp into one partial
+    /// (what a silo returns for the shards it holds): each shard's K/V <c>[heads, length, headDim]</c> is widened to F32
+    /// once for all batches, and each batch's rows see only the shards they chose. A row that chose none of them gets
+    /// LSE = −∞ and output 0, which weighs nothing in the caller's merge.
+    /// </summary>
+    public static ShardPartial[] ComputeGroup(IReadOnlyList<(Tensor Keys, Tensor Values)> shards, IReadOnlyList<GroupRows> batches)
+    {
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var perShard = shards.Select(s =>
+        {
+            var k = s.Keys.to_type(ScalarType.Float32).unsqueeze(0);
+            var v = s.Values.to_type(ScalarType.Float32).unsqueeze(0);
+            return batches.Select(b => PartialAttention.Compute(Query(b.Queries), k, v, null)).ToArray();   // [b,h,t,1,d], [b,h,t,1]
+        }).ToArray();
+        return batches.Select((b, i) => MergeHidden(cat(perShard.Select(p => p[i].Output).ToArray(), 3), cat(perShard.Select(p => p[i].LogSumExp).ToArray(), 3), b)).ToArray();
+    }
+
+    /// <summary>
+    /// Merges partials computed one shard at a time (in <paramref name="batch"/>'s shard order) into the group's one
+    /// partial, hiding from each row the shards it did not choose.
+    /// </summary>
+    public static ShardPartial MergeGroup(IReadOnlyList<ShardPartial> partials, GroupRows batch)
+    {
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var q = batch.Queries;
+        long[] outputShape = [q.Batch, q.Heads, q.Steps, q.HeadDim], lseShape = [q.Batch, q.Heads, q.Steps];
+        return MergeHidden(stack(partials.Select(p => tensor(p.Output, outputShape)).ToArray(), 3), stack(partials.Select(p => tensor(p.LogSumExp, lseShape)).ToArray(), 3), batch);
+    }
+
+    private static ShardPartial MergeHidden(Tensor outputs, Tensor lses, GroupRows batch)
+    {
+        if (batch.Hidden is { } hidden)
+        {
+            using var mask = tensor(hidden, [batch.Queries.Batch, 1, 1, lses.shape[3]]);
+            lses = lses.masked_fill(mask, Scalars.NegativeInfinity);
+        }
+        var (output, lse) = PartialAttention.Merge(outputs, lses);
+        return new ShardPartial(output.contiguous().data<float>().ToArray(), lse.contiguous().data<float>().ToArray());
+    }
+
+    private static Tensor Query(QueryRows b) => tensor(b.Values, [b.Batch, b.Heads, b.Steps, b.HeadDim]);
 
     /// <summary>The flat F32 form of <paramref name="query"/> <c>[batch, heads, steps, headDim]</c>.</summary>
     public static QueryRows Flatten(Tensor query)
@@ -53,14 +104,14 @@ public static class RemotePartials
     }
 
     /// <summary>
-    /// Merges the partials of <paramref name="selection"/>'s shards (in its order) for <paramref name="queries"/> into the
-    /// attention output <c>[batch, heads, steps, headDim]</c> on <paramref name="device"/>.
+    /// Merges partials that each cover some shards (every row's unchosen shards already hidden) for
+    /// <paramref name="queries"/> into the attention output <c>[batch, heads, steps, headDim]</c> on <paramref name="device"/>.
     /// </summary>
-    public static Tensor Merge(IReadOnlyList<ShardPartial> partials, SparseSelection selection, QueryRows queries, Device device)
+    public static Tensor Merge(IReadOnlyList<ShardPartial> partials, QueryRows queries, Device device)
     {
         long[] outputShape = [queries.Batch, queries.Heads, queries.Steps, queries.HeadDim], lseShape = [queries.Batch, queries.Heads, queries.Steps];
-        var outputs = stack(partials.Select(p => tensor(p.Output, outputShape)).ToArray(), 3);   // [b,h,t,s,d]
-        var lses = stack(partials.Select(p => tensor(p.LogSumExp, lseShape)).ToArray(), 3);       // [b,h,t,s]
-        return PartialAttention.Merge(outputs, selection.Mask(lses)).Output.to(device);
+        var outputs = stack(partials.Select(p => tensor(p.Output, outputShape)).ToArray(), 3);   // [b,h,t,g,d]
+        var lses = stack(partials.Select(p => tensor(p.LogSumExp, lseShape)).ToArray(), 3);       // [b,h,t,g]
+        return PartialAttention.Merge(outputs, lses).Output.to(device);
     }
 }

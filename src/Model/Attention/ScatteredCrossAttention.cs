@@ -5,9 +5,10 @@ namespace Summarizer.Model.Attention;
 
 /// <summary>
 /// Cross-attention over shards held elsewhere (<see cref="IShardPartialSource"/>): each decoder layer's queries go to
-/// the shards <see cref="SparseSelection"/> picks from the shards' key summaries (every shard in exact mode), and the
-/// partials are merged by log-sum-exp exactly as <see cref="ShardedCrossAttention"/> merges its own, so both give the
-/// same tokens. Only queries and partials move; the summaries are all this side holds of the K/V.
+/// the shards <see cref="SparseSelection"/> picks from the shards' key summaries (every shard in exact mode), the same
+/// rule <see cref="ShardedCrossAttention"/> applies, and the partials that come back (one per silo, each already the
+/// log-sum-exp merge of that silo's shards) are merged the same way, so both give the same tokens up to float
+/// rounding. Only queries and partials move; the summaries are all this side holds of the K/V.
 /// </summary>
 public sealed class ScatteredCrossAttention : ICrossAttentionMemory, IDisposable
 {
@@ -33,8 +34,8 @@ public sealed class ScatteredCrossAttention : ICrossAttentionMemory, IDisposable
         var (meanKeys, logLengths) = _layers[layer];
         var rows = RemotePartials.Flatten(query);
         var selection = SparseSelection.Choose(_mode, query.to_type(ScalarType.Float32).cpu(), meanKeys, logLengths);
-        var partials = _source.Attend(layer, selection.Union, rows);
-        return RemotePartials.Merge(partials, selection, rows, query.device);
+        var partials = _source.Attend(layer, selection, rows);
+        return RemotePartials.Merge(partials, rows, query.device);
     }
 
     /// <inheritdoc />

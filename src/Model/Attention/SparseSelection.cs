@@ -6,16 +6,19 @@ namespace Summarizer.Model.Attention;
 /// <summary>
 /// Which shards a decoder step attends, the one rule for local and distributed cross-attention alike: every shard in
 /// exact mode; in sparse mode each query row's top k by <see cref="ShardScore"/>, attended as their union (each
-/// chosen shard read once for all rows) with every row's unchosen members hidden from it before the merge.
+/// chosen shard read once for all rows) with every row's unchosen members hidden from it before the merge. The union is
+/// bounded (<see cref="CrossAttentionMode.ShardsPerStep"/>): when the rows' picks exceed it, each row picks among the
+/// shards the rows score highest.
 /// </summary>
 public sealed class SparseSelection
 {
     private readonly bool[] _hidden;   // [batch, union] row-major: the row did not choose that shard
     private readonly int _batch;
+    private readonly int[] _union;
 
     private SparseSelection(int[] union, bool[] hidden, int batch)
     {
-        Union = union;
+        Union = _union = union;
         _hidden = hidden;
         _batch = batch;
     }
@@ -38,10 +41,19 @@ public sealed class SparseSelection
     {
         int shards = (int)meanKeys.shape[0], batch = (int)query.shape[0];
         if (mode.IsExactFor(shards)) return All(shards, batch);
-        int k = mode.TopK!.Value;
+        int k = mode.TopK!.Value, limit = mode.ShardsPerStep!.Value;
         using var scope = NewDisposeScope();
-        var chosen = ShardScore.Compute(query, meanKeys, logLengths).topk(k, dim: 1).indexes.cpu().contiguous().data<long>().ToArray();
+        var scores = ShardScore.Compute(query, meanKeys, logLengths);
+        var chosen = scores.topk(k, dim: 1).indexes.cpu().contiguous().data<long>().ToArray();
         var union = chosen.Distinct().Order().Select(s => (int)s).ToArray();
+        if (union.Length > limit)
+        {
+            // The rows disagree too much: each picks its top k among the shards the rows score highest.
+            var candidates = scores.max(0).values.topk(limit).indexes;
+            var within = scores.index_select(1, candidates).topk(k, dim: 1).indexes;
+            chosen = candidates.index_select(0, within.reshape(-1)).cpu().contiguous().data<long>().ToArray();
+            union = chosen.Distinct().Order().Select(s => (int)s).ToArray();
+        }
         var hidden = new bool[batch * union.Length];
         for (int b = 0; b < batch; b++)
         {
@@ -49,6 +61,22 @@ public sealed class SparseSelection
             for (int u = 0; u < union.Length; u++) hidden[b * union.Length + u] = !rowChoice.Contains(union[u]);
         }
         return new SparseSelection(union, hidden, batch);
+    }
+
+    /// <summary>
+    /// Which of <paramref name="members"/> (a subset of <see cref="Union"/>, in the order given) each row did not choose:
+    /// <c>[batch, members]</c> row-major, or null when no row hides any shard. What a group of shards answered together
+    /// needs to hide before its own merge.
+    /// </summary>
+    public bool[]? HiddenAmong(IReadOnlyList<int> members)
+    {
+        if (!HidesAny) return null;
+        var positions = members.Select(m => Array.BinarySearch(_union, m)).ToArray();
+        if (positions.Any(p => p < 0)) throw new ArgumentException("Every member must be in the union.", nameof(members));
+        var hidden = new bool[_batch * members.Count];
+        for (int b = 0; b < _batch; b++)
+            for (int m = 0; m < members.Count; m++) hidden[b * members.Count + m] = _hidden[b * Union.Count + positions[m]];
+        return hidden;
     }
 
     /// <summary>

@@ -51,7 +51,7 @@ public sealed class QueryCoalescerTests
         var (k, v) = Shard();
         var scheduled = new List<Action>();
         var computedBatches = new List<int>();
-        var coalescer = new QueryCoalescer(action => { scheduled.Add(action); return Task.CompletedTask; }, (layer, batches) =>
+        var coalescer = new QueryCoalescer<int, QueryBatch>(action => { scheduled.Add(action); return Task.CompletedTask; }, (layer, batches) =>
         {
             computedBatches.Add(batches.Count);
             return ShardPartials.Compute(k, v, batches);
@@ -85,7 +85,7 @@ public sealed class QueryCoalescerTests
     public async Task AFailedPassFailsEveryCallerThatRodeOnIt()
     {
         var scheduled = new List<Action>();
-        var coalescer = new QueryCoalescer(action => { scheduled.Add(action); return Task.CompletedTask; },
+        var coalescer = new QueryCoalescer<int, QueryBatch>(action => { scheduled.Add(action); return Task.CompletedTask; },
             (_, _) => throw new InvalidOperationException("shard gone"));
         var a = coalescer.AttendAsync(0, Queries(1, 1));
         var b = coalescer.AttendAsync(0, Queries(1, 2));
@@ -97,7 +97,7 @@ public sealed class QueryCoalescerTests
     [Fact]
     public async Task ARefusedScheduleFailsTheWaitingCallersInsteadOfLeavingThemHanging()
     {
-        var coalescer = new QueryCoalescer(_ => Task.FromException(new ObjectDisposedException("shard-attention")), (_, _) => []);
+        var coalescer = new QueryCoalescer<int, QueryBatch>(_ => Task.FromException(new ObjectDisposedException("shard-attention")), (_, _) => []);
         var call = coalescer.AttendAsync(0, Queries(1, 1));
         await Assert.ThrowsAsync<ObjectDisposedException>(() => call.WaitAsync(TimeSpan.FromMinutes(1)));
     }
