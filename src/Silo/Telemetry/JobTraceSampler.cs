@@ -18,7 +18,7 @@ internal sealed class JobTraceSampler : Sampler
     internal const string HttpRequestActivity = "Microsoft.AspNetCore.Hosting.HttpRequestIn";
 
     /// <summary>Orleans' span names (interface/method) of the calls a job makes by the hundred.</summary>
-    internal static readonly HashSet<string> Repetitive = new(StringComparer.Ordinal) { "IDocumentGrain/GetProgressAsync", "IShardGrain/AttendAsync" };
+    internal static readonly HashSet<string> Repetitive = new(StringComparer.Ordinal) { "IDocumentGrain/GetProgressAsync", "IShardGrain/AttendAsync", "IShardGrain/AttendGroupAsync" };
 
     private static readonly SamplingResult Keep = new(SamplingDecision.RecordAndSample);
     private static readonly SamplingResult Drop = new(SamplingDecision.Drop);
