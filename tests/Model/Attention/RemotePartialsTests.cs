@@ -11,20 +11,6 @@ public sealed class RemotePartialsTests
         new("doc", "m", index, 0, length, KvDType.F32,
             Enumerable.Range(0, layers).Select(_ => (randn(heads, length, dim).DetachFromDisposeScope(), randn(heads, length, dim).DetachFromDisposeScope())).ToArray());
 
-    /// <summary>Shards held in groups (as silos hold them): each group answers with one partial, as a shard grain does.</summary>
-    private sealed class GroupedSource(IReadOnlyList<KvShard> shards, int[] groupOf) : IShardPartialSource
-    {
-        public List<int> CallsPerStep { get; } = [];
-
-        public IReadOnlyList<ShardPartial> Attend(int layer, SparseSelection selection, QueryRows queries)
-        {
-            var groups = selection.Union.GroupBy(s => groupOf[s]).Select(g => g.ToArray()).ToArray();
-            CallsPerStep.Add(groups.Length);
-            return groups.Select(g => RemotePartials.ComputeGroup(g.Select(s => shards[s].Layers[layer]).ToArray(),
-                [new GroupRows(queries, selection.HiddenAmong(g))])[0]).ToArray();
-        }
-    }
-
     [Theory]
     [InlineData(1, null)]
     [InlineData(4, null)]
@@ -37,15 +23,15 @@ public sealed class RemotePartialsTests
         var shards = new[] { RandomShard(0, 7), RandomShard(1, 3), RandomShard(2, 11), RandomShard(3, 5), RandomShard(4, 9) };
         var mode = topK is { } k ? CrossAttentionMode.Sparse(k) : CrossAttentionMode.Exact;
         using var local = new ShardedCrossAttention(shards, mode);
-        var source = new GroupedSource(shards, [0, 1, 0, 2, 1]);
+        var source = new GroupedShardSource(shards, [0, 1, 0, 2, 1]);
         using var scattered = new ScatteredCrossAttention(source, shards.Select(ShardScore.Summarize).ToArray(), heads: 4, mode);
         var q = randn(beams, 4, 1, 8);
 
         for (int layer = 0; layer < 2; layer++)
             Assert.True((scattered.Attend(layer, q) - local.Attend(layer, q)).abs().max().item<float>() <= 1e-5f);
         // One call per group holding a chosen shard, never one per shard.
-        Assert.All(source.CallsPerStep, calls => Assert.InRange(calls, 1, 3));
-        if (topK is null) Assert.All(source.CallsPerStep, calls => Assert.Equal(3, calls));
+        Assert.All(source.CallsPerPass, calls => Assert.InRange(calls, 1, 3));
+        if (topK is null) Assert.All(source.CallsPerPass, calls => Assert.Equal(3, calls));
         foreach (var s in shards) s.Dispose();
     }
 

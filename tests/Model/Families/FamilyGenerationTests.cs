@@ -50,6 +50,30 @@ public sealed class FamilyGenerationTests
 
     [Theory]
     [MemberData(nameof(TinyFamily.Types), MemberType = typeof(TinyFamily))]
+    public void DenseLocalAndScatteredMemoriesGiveTheSameTokensWithOneAndFourBeams(string family)
+    {
+        using var model = TinyFamily.Create(family);
+        using var scope = NewDisposeScope();
+        var (hidden, _) = EncodeWhole(model, 60);
+        var shards = Shards(model, hidden, 5);
+        foreach (int beams in new[] { 1, 4 })
+        {
+            var dense = new TinyFamily.DenseMemory(model.ProjectCrossKeyValues(hidden.unsqueeze(0)));
+            using var local = new ShardedCrossAttention(shards, CrossAttentionMode.Exact);
+            // Five shards on three "silos": one partial per silo and layer, merged across silos by log-sum-exp.
+            var source = new Attention.GroupedShardSource(shards, [0, 1, 2, 0, 1]);
+            using var scattered = new ScatteredCrossAttention(source, shards.Select(ShardScore.Summarize).ToArray(), model.CrossAttentionHeads, CrossAttentionMode.Exact);
+
+            var expected = Run(model, dense, Settings(beams));
+            Assert.Equal(expected, Run(model, local, Settings(beams)));
+            Assert.Equal(expected, Run(model, scattered, Settings(beams)));
+            Assert.All(source.CallsPerPass, calls => Assert.Equal(3, calls));
+        }
+        foreach (var s in shards) s.Dispose();
+    }
+
+    [Theory]
+    [MemberData(nameof(TinyFamily.Types), MemberType = typeof(TinyFamily))]
     public void ShardedExactAttentionEqualsDenseAttention(string family)
     {
         using var model = TinyFamily.Create(family);
