@@ -272,10 +272,10 @@ public static class DecodeSuite
 
     private sealed class RemoteLikeMemory(ICrossAttentionMemory inner, double waitMs) : ICrossAttentionMemory
     {
-        public Tensor Attend(int layer, Tensor query)
+        public Tensor Attend(int layer, Tensor query, int positions = 1)
         {
             Thread.Sleep(TimeSpan.FromMilliseconds(waitMs));
-            return inner.Attend(layer, query);
+            return inner.Attend(layer, query, positions);
         }
     }
 }

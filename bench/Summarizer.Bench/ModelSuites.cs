@@ -107,7 +107,7 @@ public sealed class DenseMemory : ICrossAttentionMemory, IDisposable
     }
 
     /// <inheritdoc />
-    public Tensor Attend(int layer, Tensor query) => DenseAttention.Attend(query, _layers[layer].K, _layers[layer].V);
+    public Tensor Attend(int layer, Tensor query, int positions = 1) => DenseAttention.Attend(query, _layers[layer].K, _layers[layer].V);
 
     /// <inheritdoc />
     public void Dispose()
@@ -132,7 +132,7 @@ public sealed class RecomputingMemory(BartModel model, Tensor hidden) : ICrossAt
     public int Projections { get; private set; }
 
     /// <inheritdoc />
-    public Tensor Attend(int layer, Tensor query)
+    public Tensor Attend(int layer, Tensor query, int positions = 1)
     {
         // Layer 0 starts a new step: the previous step's projections belong to that step's dispose scope.
         if (layer == 0)

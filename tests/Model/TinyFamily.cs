@@ -34,7 +34,7 @@ internal static class TinyFamily
     /// <summary>Attention over one block of K/V with a plain softmax: what exact sharded attention must equal.</summary>
     public sealed class DenseMemory(IReadOnlyList<(Tensor Keys, Tensor Values)> layers) : ICrossAttentionMemory
     {
-        public Tensor Attend(int layer, Tensor query)
+        public Tensor Attend(int layer, Tensor query, int positions = 1)
         {
             var (keys, values) = layers[layer];
             return query.matmul(keys.transpose(-1, -2)).softmax(-1).matmul(values);

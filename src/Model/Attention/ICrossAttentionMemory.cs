@@ -10,7 +10,10 @@ public interface ICrossAttentionMemory
 {
     /// <summary>
     /// Attends <paramref name="query"/> <c>[batch, heads, steps, headDim]</c> to decoder layer <paramref name="layer"/>'s
-    /// memory and returns the context vectors, same shape. The caller's dispose scope owns the result.
+    /// memory and returns the context vectors, same shape. The caller's dispose scope owns the result. The batch rows may
+    /// be <paramref name="positions"/> decoder positions folded together (row r·positions + t is row r at position t, a
+    /// prefix decoded in one pass): a memory whose choices depend on the rows of one step together (sparse mode's bounded
+    /// union of the beams' shards) makes them per position, as stepping did. A memory wrapping another passes it on.
     /// </summary>
-    torch.Tensor Attend(int layer, torch.Tensor query);
+    torch.Tensor Attend(int layer, torch.Tensor query, int positions = 1);
 }

@@ -15,6 +15,6 @@ public static class PositionwiseAttention
         long rows = query.shape[0], heads = query.shape[1], steps = query.shape[2], dim = query.shape[3];
         if (steps == 1) return memory.Attend(layer, query);
         var perPosition = query.transpose(1, 2).reshape(rows * steps, heads, 1, dim);
-        return memory.Attend(layer, perPosition).reshape(rows, steps, heads, dim).transpose(1, 2);
+        return memory.Attend(layer, perPosition, (int)steps).reshape(rows, steps, heads, dim).transpose(1, 2);
     }
 }

@@ -29,11 +29,11 @@ public sealed class ScatteredCrossAttention : ICrossAttentionMemory, IDisposable
     }
 
     /// <inheritdoc />
-    public Tensor Attend(int layer, Tensor query)
+    public Tensor Attend(int layer, Tensor query, int positions = 1)
     {
         var (meanKeys, logLengths) = _layers[layer];
         var rows = RemotePartials.Flatten(query);
-        var selection = SparseSelection.Choose(_mode, query.to_type(ScalarType.Float32).cpu(), meanKeys, logLengths);
+        var selection = SparseSelection.Choose(_mode, query.to_type(ScalarType.Float32).cpu(), meanKeys, logLengths, positions);
         var partials = _source.Attend(layer, selection, rows);
         return RemotePartials.Merge(partials, rows, query.device);
     }

@@ -70,7 +70,7 @@ public sealed class ShardedCrossAttention : ICrossAttentionMemory, IDisposable
     /// <inheritdoc />
     /// <exception cref="InvalidDataException">The shards' heads or head size differ from the query's (corrupt shards, or
     /// another model's): checked here because libtorch's matmul would end the process on the mismatch.</exception>
-    public Tensor Attend(int layer, Tensor query)
+    public Tensor Attend(int layer, Tensor query, int positions = 1)
     {
         var memory = _layers[layer];
         if (query.shape[1] != memory.Keys.shape[1] || query.shape[3] != memory.Keys.shape[3])
@@ -85,7 +85,7 @@ public sealed class ShardedCrossAttention : ICrossAttentionMemory, IDisposable
         }
 
         // Attend the chosen shards through views of the stacked K/V (no copies), hiding from each row those it did not choose.
-        var selection = SparseSelection.Choose(Mode, query, memory.MeanKeys, memory.LogLengths);
+        var selection = SparseSelection.Choose(Mode, query, memory.MeanKeys, memory.LogLengths, positions);
         var chosen = selection.Union
             .Select(shard => PartialAttention.ComputeWithWeights(query, memory.Keys.narrow(0, shard, 1), memory.Values.narrow(0, shard, 1), memory.Valid.narrow(0, shard, 1)))
             .ToArray();

@@ -35,9 +35,11 @@ public sealed class SparseSelection
 
     /// <summary>
     /// The shards <paramref name="mode"/> attends for <paramref name="query"/> <c>[batch, heads, steps, headDim]</c>, given
-    /// the layer's shard summaries (<see cref="ShardScore.Stack"/>, on the query's device and dtype).
+    /// the layer's shard summaries (<see cref="ShardScore.Stack"/>, on the query's device and dtype). The rows are
+    /// <paramref name="positions"/> decoder positions folded together (row r·positions + t); the union bound applies to
+    /// the rows of each position, so a prefix decoded in one pass chooses as stepping through it did.
     /// </summary>
-    public static SparseSelection Choose(CrossAttentionMode mode, Tensor query, Tensor meanKeys, Tensor logLengths)
+    public static SparseSelection Choose(CrossAttentionMode mode, Tensor query, Tensor meanKeys, Tensor logLengths, int positions = 1)
     {
         int shards = (int)meanKeys.shape[0], batch = (int)query.shape[0];
         if (mode.IsExactFor(shards)) return All(shards, batch);
@@ -45,15 +47,8 @@ public sealed class SparseSelection
         using var scope = NewDisposeScope();
         var scores = ShardScore.Compute(query, meanKeys, logLengths);
         var chosen = scores.topk(k, dim: 1).indexes.cpu().contiguous().data<long>().ToArray();
+        if (batch > positions && limit < shards) Bound(chosen, scores, k, limit, Math.Max(1, positions));
         var union = chosen.Distinct().Order().Select(s => (int)s).ToArray();
-        if (union.Length > limit)
-        {
-            // The rows disagree too much: each picks its top k among the shards the rows score highest.
-            var candidates = scores.max(0).values.topk(limit).indexes;
-            var within = scores.index_select(1, candidates).topk(k, dim: 1).indexes;
-            chosen = candidates.index_select(0, within.reshape(-1)).cpu().contiguous().data<long>().ToArray();
-            union = chosen.Distinct().Order().Select(s => (int)s).ToArray();
-        }
         var hidden = new bool[batch * union.Length];
         for (int b = 0; b < batch; b++)
         {
@@ -61,6 +56,28 @@ public sealed class SparseSelection
             for (int u = 0; u < union.Length; u++) hidden[b * union.Length + u] = !rowChoice.Contains(union[u]);
         }
         return new SparseSelection(union, hidden, batch);
+    }
+
+    /// <summary>
+    /// Where the rows of one position chose more than <paramref name="limit"/> shards together, each of them picks its top
+    /// k among the <paramref name="limit"/> shards those rows score highest (ties to the lower index).
+    /// </summary>
+    private static void Bound(long[] chosen, Tensor scores, int k, int limit, int positions)
+    {
+        int batch = (int)scores.shape[0], shards = (int)scores.shape[1];
+        float[]? table = null;
+        for (int t = 0; t < positions; t++)
+        {
+            var rows = Enumerable.Range(0, batch).Where(r => r % positions == t).ToArray();
+            if (rows.SelectMany(r => chosen.Skip(r * k).Take(k)).Distinct().Count() <= limit) continue;
+            table ??= scores.to_type(ScalarType.Float32).cpu().contiguous().data<float>().ToArray();
+            var candidates = Enumerable.Range(0, shards).OrderByDescending(s => rows.Max(r => table[r * shards + s])).Take(limit).ToArray();
+            foreach (var r in rows)
+            {
+                var best = candidates.OrderByDescending(s => table[r * shards + s]).Take(k).ToArray();
+                for (int i = 0; i < k; i++) chosen[r * k + i] = best[i];
+            }
+        }
     }
 
     /// <summary>

@@ -18,12 +18,12 @@ public sealed class SparseDeviationTests(ITestOutputHelper output)
 
         public int Calls { get; private set; }
 
-        public Tensor Attend(int layer, Tensor query)
+        public Tensor Attend(int layer, Tensor query, int positions = 1)
         {
-            var reference = exact.Attend(layer, query);
+            var reference = exact.Attend(layer, query, positions);
             for (int i = 0; i < sparse.Count; i++)
             {
-                using var diff = sparse[i].Attend(layer, query) - reference;
+                using var diff = sparse[i].Attend(layer, query, positions) - reference;
                 SumRelativeError[i] += (diff.norm().item<float>() / reference.norm().item<float>());
             }
             Calls++;

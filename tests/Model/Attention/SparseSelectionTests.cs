@@ -71,4 +71,24 @@ public sealed class SparseSelectionTests
         Assert.Equal(8, CrossAttentionMode.Sparse(4).ShardsPerStep);
         Assert.Throws<ArgumentOutOfRangeException>(() => CrossAttentionMode.Sparse(4, 3));
     }
+
+    [Fact]
+    public void FoldedPrefixPositionsAreBoundedPerPositionAsStepByStepDecodingWas()
+    {
+        using var scope = NewDisposeScope();
+        var (query, meanKeys, logLengths, scores) = Disagreeing(batch: 4, seed: 21);
+        var mode = CrossAttentionMode.Sparse(3, 3);
+
+        // One row at four positions: each position alone is one row, never restricted.
+        var perPosition = ChosenPerRow(SparseSelection.Choose(mode, query, meanKeys, logLengths, positions: 4), 4);
+        for (int b = 0; b < 4; b++) Assert.Equal(TopK(Enumerable.Range(0, Shards), s => scores[b, s], 3), perPosition[b]);
+
+        // Two beams at two positions (row r·2 + t): rows 0 and 2 are position 0, rows 1 and 3 position 1, each pair bounded apart.
+        var twoByTwo = ChosenPerRow(SparseSelection.Choose(mode, query, meanKeys, logLengths, positions: 2), 4);
+        foreach (var rows in new[] { new[] { 0, 2 }, new[] { 1, 3 } })
+        {
+            var candidates = TopK(Enumerable.Range(0, Shards), s => rows.Max(b => scores[b, s]), 3);
+            foreach (var b in rows) Assert.Equal(TopK(candidates, s => scores[b, s], 3), twoByTwo[b]);
+        }
+    }
 }

@@ -98,8 +98,8 @@ public sealed class BatchedDecodingTests
     {
         public int Calls { get; private set; }
 
-        public Tensor Attend(int layer, Tensor query) =>
-            ++Calls == failOnCall ? throw new InvalidDataException("shard 3 failed its checksum") : inner.Attend(layer, query);
+        public Tensor Attend(int layer, Tensor query, int positions = 1) =>
+            ++Calls == failOnCall ? throw new InvalidDataException("shard 3 failed its checksum") : inner.Attend(layer, query, positions);
     }
 
     [Fact]

@@ -18,10 +18,10 @@ public sealed class ResumeTests
     {
         public int Passes { get; private set; }
 
-        public torch.Tensor Attend(int layer, torch.Tensor query)
+        public torch.Tensor Attend(int layer, torch.Tensor query, int positions = 1)
         {
             if (layer == 0) Passes++;
-            return inner.Attend(layer, query);
+            return inner.Attend(layer, query, positions);
         }
     }
 

@@ -17,8 +17,8 @@ public sealed class EngineFaultTests
 
         public bool Disposed { get; private set; }
 
-        public torch.Tensor Attend(int layer, torch.Tensor query) =>
-            ++_calls >= failOnCall ? throw new InvalidDataException("shard 2 of the document failed its checksum") : inner.Attend(layer, query);
+        public torch.Tensor Attend(int layer, torch.Tensor query, int positions = 1) =>
+            ++_calls >= failOnCall ? throw new InvalidDataException("shard 2 of the document failed its checksum") : inner.Attend(layer, query, positions);
 
         public void Dispose()
         {

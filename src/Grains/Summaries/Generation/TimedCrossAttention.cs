@@ -13,10 +13,10 @@ public sealed class TimedCrossAttention(ICrossAttentionMemory inner) : ICrossAtt
     public TimeSpan Elapsed => _clock.Elapsed;
 
     /// <inheritdoc />
-    public torch.Tensor Attend(int layer, torch.Tensor query)
+    public torch.Tensor Attend(int layer, torch.Tensor query, int positions = 1)
     {
         _clock.Start();
-        try { return inner.Attend(layer, query); }
+        try { return inner.Attend(layer, query, positions); }
         finally { _clock.Stop(); }
     }
 
