@@ -43,7 +43,18 @@ public static class NativeHeap
         catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException) { return false; }
     }
 
-    private const int MArenaMax = -8;
+    /// <summary>
+    /// Fixes the size from which allocations are mapped on their own (<c>mallopt(M_MMAP_THRESHOLD, bytes)</c>), which also
+    /// turns off glibc's raising of it after such a block is freed.
+    /// </summary>
+    public static bool FixMmapThreshold(int bytes)
+    {
+        if (!OperatingSystem.IsLinux()) return false;
+        try { return mallopt(MMmapThreshold, bytes) == 1; }
+        catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException) { return false; }
+    }
+
+    private const int MArenaMax = -8, MMmapThreshold = -3;
 
     [StructLayout(LayoutKind.Sequential)]
     private struct MallInfo2

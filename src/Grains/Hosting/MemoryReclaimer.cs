@@ -11,7 +11,8 @@ namespace Summarizer.Grains.Hosting;
 /// load, libtorch's C heap stayed at the same size in use while glibc kept ever more freed bytes (tensors of every size
 /// freed on many threads fragment its arenas, and an arena gives back only what is free at its top), and the server
 /// GC kept its committed memory after a burst. So: malloc arenas are capped (<see cref="SummarizerOptions.MallocArenas"/>,
-/// set when the silo is built, before the inference threads exist); every <see cref="SummarizerOptions.NativeTrimSeconds"/>
+/// set when the silo is built, before the inference threads exist) and large blocks get pages of their own
+/// (<see cref="SummarizerOptions.MallocMmapThresholdBytes"/>); every <see cref="SummarizerOptions.NativeTrimSeconds"/>
 /// the C heap's free pages are returned (<c>malloc_trim</c>) once more than 16 MiB are held free; and when the silo has
 /// been idle for one such period after work, a compacting collection returns the GC's spare memory too.
 /// </summary>
@@ -26,10 +27,11 @@ public sealed class MemoryReclaimer(Microsoft.Extensions.Options.IOptions<Summar
     /// <summary>Trims done so far.</summary>
     public long Trims => Interlocked.Read(ref _trims);
 
-    /// <summary>Caps malloc's arenas; called once while the silo is built, before its threads allocate.</summary>
+    /// <summary>Caps malloc's arenas and fixes its mmap threshold; called once while the silo is built, before its threads allocate.</summary>
     public static void LimitArenas(SummarizerOptions options)
     {
         if (options.MallocArenas > 0) NativeHeap.LimitArenas(options.MallocArenas);
+        if (options.MallocMmapThresholdBytes > 0) NativeHeap.FixMmapThreshold(options.MallocMmapThresholdBytes);
     }
 
     /// <inheritdoc />

@@ -108,6 +108,13 @@ public sealed class SummarizerOptions
     /// <summary>Most glibc malloc arenas (<c>M_ARENA_MAX</c>); fewer arenas fragment less. 0 leaves glibc's default (8 per core).</summary>
     public int MallocArenas { get; set; } = 2;
 
+    /// <summary>
+    /// Allocations of at least this many bytes get pages of their own (<c>M_MMAP_THRESHOLD</c>), returned to the system
+    /// when freed; fixing it also stops glibc from raising it (up to 32 MiB) after such a block is freed, which put ever
+    /// larger tensors into the arenas, where freed space fragments. 0 keeps glibc's adaptive default.
+    /// </summary>
+    public int MallocMmapThresholdBytes { get; set; } = 256 << 10;
+
     /// <summary>Bytes of shards each silo keeps in memory before evicting the least recently used.</summary>
     public long MemoryBudgetBytes { get; set; } = 2L << 30;
 

@@ -132,6 +132,8 @@ public static class SummarizerSiloExtensions
         Require(o.MaxShardsPerDocument >= 1, nameof(o.MaxShardsPerDocument), $"must be at least 1, not {o.MaxShardsPerDocument}.");
         Require(o.NativeTrimSeconds >= 0, nameof(o.NativeTrimSeconds), $"must be 0 (off) or more, not {o.NativeTrimSeconds}.");
         Require(o.MallocArenas >= 0, nameof(o.MallocArenas), $"must be 0 (glibc's default) or more, not {o.MallocArenas}.");
+        Require(o.MallocMmapThresholdBytes == 0 || o.MallocMmapThresholdBytes is >= 4096 and <= 32 << 20, nameof(o.MallocMmapThresholdBytes),
+            $"must be 0 (glibc's adaptive default) or 4096 to 33554432 bytes, not {o.MallocMmapThresholdBytes}.");
         // Configuration binds enums from their names in any case, and from numbers: only named values are modes.
         static void Named<T>(T value, string name) where T : struct, Enum =>
             Require(Enum.IsDefined(value), name, $"must be one of {string.Join(", ", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))}, not '{value}'.");
