@@ -109,9 +109,10 @@ public sealed class SummarizerOptions
     public int MallocArenas { get; set; } = 2;
 
     /// <summary>
-    /// Allocations of at least this many bytes get pages of their own (<c>M_MMAP_THRESHOLD</c>), returned to the system
-    /// when freed; fixing it also stops glibc from raising it (up to 32 MiB) after such a block is freed, which put ever
-    /// larger tensors into the arenas, where freed space fragments. 0 keeps glibc's adaptive default.
+    /// Allocations of at least this many bytes that the arenas cannot serve from free space get pages of their own
+    /// (<c>M_MMAP_THRESHOLD</c>), returned to the system when freed, instead of growing an arena; fixing it also stops glibc
+    /// from raising it (up to 32 MiB) after such a block is freed, which let ever larger tensors grow the arenas, where
+    /// freed space fragments. 0 keeps glibc's adaptive default.
     /// </summary>
     public int MallocMmapThresholdBytes { get; set; } = 256 << 10;
 

