@@ -19,9 +19,9 @@ public sealed class LocalShardDirectory
     /// <summary>Forgets <paramref name="key"/> if it is still held under <paramref name="lease"/>.</summary>
     public void Unregister(ShardKey key, ShardLease lease) => _held.TryRemove(new KeyValuePair<ShardKey, ShardLease>(key, lease));
 
+    /// <summary>Whether a shard grain of this silo holds <paramref name="key"/> (a lease may still be refused if it leaves meanwhile).</summary>
+    public bool Holds(ShardKey key) => _held.ContainsKey(key);
+
     /// <summary>A lease of its own on a shard held here, or null (not held here, or released meanwhile).</summary>
     public ShardLease? TryShare(ShardKey key) => _held.TryGetValue(key, out var lease) ? lease.TryShare() : null;
-
-    /// <summary>Number of shards registered.</summary>
-    public int Count => _held.Count;
 }

@@ -92,7 +92,7 @@ public sealed class ShardGrain : Grain, IShardGrain
             throw new ArgumentException("A group lists distinct shard indices of the document, this grain's own among them.", nameof(query));
         if (query.Hidden is { } hidden && hidden.Length != (long)query.Queries.Batch * shards.Length)
             throw new ArgumentException($"Hidden has {hidden.Length} entries for {query.Queries.Batch} rows × {shards.Length} shards.", nameof(query));
-        if (shards.All(s => s == _key.Index || _directory.TryShare(new ShardKey(_key.Document, s)) is { } lease && Release(lease)))
+        if (shards.All(s => s == _key.Index || _directory.Holds(new ShardKey(_key.Document, s))))
         {
             try
             {
@@ -109,12 +109,6 @@ public sealed class ShardGrain : Grain, IShardGrain
             ? _coalescer.AttendAsync(layer, query.Queries)
             : GrainFactory.GetGrain<IShardGrain>(_key.Document.ShardKey(s)).AttendAsync(layer, query.Queries)));
         return await _attention.Queue.RunAsync(_ => ShardPartials.ToResult(RemotePartials.MergeGroup(partials.Select(ShardPartials.ToPartial).ToArray(), new GroupRows(rows, query.Hidden))));
-
-        static bool Release(ShardLease lease)
-        {
-            lease.Dispose();
-            return true;
-        }
     }
 
     /// <summary>One pass over a group's shards for every gathered batch (on the shard-attention thread).</summary>

@@ -7,9 +7,7 @@ namespace Summarizer.Model.Tests.Attention;
 
 public sealed class ShardedCrossAttentionTests
 {
-    private static KvShard RandomShard(int index, int length, int layers = 2, int heads = 4, int dim = 8) =>
-        new("doc", "m", index, 0, length, KvDType.F32,
-            Enumerable.Range(0, layers).Select(_ => (randn(heads, length, dim).DetachFromDisposeScope(), randn(heads, length, dim).DetachFromDisposeScope())).ToArray());
+    private static KvShard RandomShard(int index, int length, int layers = 2, int heads = 4, int dim = 8) => RandomShards.Create(index, length, layers, heads, dim);
 
     [Fact]
     public void ExactModeEqualsAttentionOverConcatenatedShards()
