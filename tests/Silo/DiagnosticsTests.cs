@@ -123,16 +123,12 @@ public sealed class DiagnosticsTests : IAsyncLifetime
         // Encoded first, so every job below finds its shards in memory and needs the scheduler only to decode.
         await Submissions.AssertDoneAsync(ops, await Submissions.AcceptedAsync(await ops.PostAsJsonAsync("/v1/summaries", Request(2))));
         var ids = new List<string>();
-        using (var gate = new ManualResetEventSlim())
-        {
-            // Three jobs wait while the thread is busy, so they join the same iteration.
-            var blocked = scheduler.RunAsync(_ => gate.Wait(TimeSpan.FromMinutes(2)));
-            for (int i = 0; i < 3; i++) ids.Add(await Submissions.AcceptedAsync(await ops.PostAsJsonAsync("/v1/summaries", Request(Tokens))));
-            for (var deadline = DateTime.UtcNow.AddMinutes(2); scheduler.Diagnostics.QueuedJobs < 3; await Task.Delay(20))
-                Assert.True(DateTime.UtcNow < deadline, "the jobs never queued");
-            gate.Set();
-            await blocked;
-        }
+        // Three jobs wait while the thread is busy, so they join the same iteration.
+        var busy = await ThreadOccupation.OccupyAsync(w => scheduler.RunAsync(w), TimeSpan.FromMinutes(2));
+        for (int i = 0; i < 3; i++) ids.Add(await Submissions.AcceptedAsync(await ops.PostAsJsonAsync("/v1/summaries", Request(Tokens))));
+        for (var deadline = DateTime.UtcNow.AddMinutes(2); scheduler.Diagnostics.QueuedJobs < 3; await Task.Delay(20))
+            Assert.True(DateTime.UtcNow < deadline, "the jobs never queued");
+        await busy.ReleaseAsync();
         await hold.Reached.WaitAsync(TimeSpan.FromMinutes(2));
         ids.Add(await Submissions.AcceptedAsync(await ops.PostAsJsonAsync("/v1/summaries", Request(Tokens))));
         // The fourth finds the document encoded and its shards in memory (no work for the held thread) and queues.

@@ -63,18 +63,13 @@ public sealed class BatchedJobsTests
         scheduler.Iterated += hold.OnIterated;
         var healthyText = TinyCheckpoint.Document(1500, 2500, "pep").Document;
         await cluster.DoneAsync(await cluster.Client.SubmitAsync(healthyText, new SummaryRequestOptions { MaxNewTokens = 2 }));
-        string[] healthy;
-        using (var gate = new ManualResetEventSlim())
-        {
-            // Both wait while the thread is busy, so they join the same iteration. Generous waits: on a machine crowded
-            // by other test clusters, a submission's grain calls and event writes have taken minutes to reach the queue.
-            var blocked = scheduler.RunAsync(_ => gate.Wait(TimeSpan.FromMinutes(6)));
-            healthy = [await cluster.Client.SubmitAsync(healthyText, Short), await cluster.Client.SubmitAsync(healthyText, Short)];
-            for (var deadline = DateTime.UtcNow.AddMinutes(5); scheduler.Diagnostics.QueuedJobs < 2; await Task.Delay(20))
-                Assert.True(DateTime.UtcNow < deadline, "the healthy jobs never queued");
-            gate.Set();
-            await blocked;
-        }
+        // Both wait while the thread is busy, so they join the same iteration. Generous waits: on a machine crowded by
+        // other test clusters, a submission's grain calls and event writes have taken minutes to reach the queue.
+        var busy = await ThreadOccupation.OccupyAsync(w => scheduler.RunAsync(w), TimeSpan.FromMinutes(6));
+        string[] healthy = [await cluster.Client.SubmitAsync(healthyText, Short), await cluster.Client.SubmitAsync(healthyText, Short)];
+        for (var deadline = DateTime.UtcNow.AddMinutes(5); scheduler.Diagnostics.QueuedJobs < 2; await Task.Delay(20))
+            Assert.True(DateTime.UtcNow < deadline, "the healthy jobs never queued");
+        await busy.ReleaseAsync();
         await hold.Reached.WaitAsync(TimeSpan.FromMinutes(2));
         var corrupt = await cluster.Client.SubmitAsync(corruptText, Short);
         for (var deadline = DateTime.UtcNow.AddMinutes(5); scheduler.Diagnostics.QueuedJobs == 0; await Task.Delay(20))
