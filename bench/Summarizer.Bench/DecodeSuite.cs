@@ -24,6 +24,7 @@ public static class DecodeSuite
     {
         using var model = new RandomModel(RandomCheckpoint.Preset.BartBase);
         using var _ = no_grad();
+        StepProfile.Run(results, model, quick);
         Scaling(results, model, quick);
         AttributionCost.Run(results, model, quick);
         SelfAttentionLayout(results, quick);

@@ -91,7 +91,7 @@ public sealed partial class BartModel : IEncoderDecoderNetwork
     /// <summary>The LM head: <c>[..., d_model]</c> hidden states to logits <c>[..., vocab]</c>.</summary>
     private Tensor Logits(Tensor hidden)
     {
-        var logits = hidden.matmul(_lmHead.t());
+        var logits = LmHead.Logits(hidden, _lmHead);
         return _finalLogitsBias is null ? logits : logits.add(_finalLogitsBias, Scalars.One);
     }
 

@@ -87,7 +87,7 @@ public sealed partial class T5Model : IEncoderDecoderNetwork
     private Tensor Logits(Tensor hidden)
     {
         if (_outputScale != 1.0) hidden = Scalars.With(_outputScale, s => hidden.mul(s));
-        return hidden.matmul(_lmHead.t());
+        return LmHead.Logits(hidden, _lmHead);
     }
 
     /// <inheritdoc />

@@ -1,0 +1,50 @@
+using System.Diagnostics;
+using Summarizer.Model.Attention;
+using Summarizer.Model.Network;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Summarizer.Bench;
+
+/// <summary>
+/// The batched decoder step alone, warm, against the rows it carries: what one iteration's forward pass costs with
+/// 1-16 greedy rows (each row its own job, cache and memory reader), beside the two matrix products that dominate it at
+/// those shapes (the LM head and one feed-forward layer), so a step's growth with rows can be told apart from
+/// per-job work (self- and cross-attention, copies) around the products.
+/// </summary>
+internal static class StepProfile
+{
+    private static readonly int[] RowCounts = [1, 2, 4, 8, 16];
+
+    /// <summary>Records <c>decode.step_ms</c>, <c>decode.lm_head_ms</c> and <c>decode.ffn_ms</c> per row count.</summary>
+    public static void Run(ResultSet results, RandomModel model, bool quick)
+    {
+        int steps = quick ? 12 : 32, cachePositions = 16;
+        using var hidden = model.RandomHidden(1024, 7);
+        var shards = model.Shards(hidden, 1024);
+        using var memory = new ShardedCrossAttention(shards, CrossAttentionMode.Exact);
+        int d = model.Config.DModel, vocab = model.Config.VocabSize, ffn = model.Config.DecoderFfnDim;
+        using var lmHead = randn(vocab, d);
+        using var fc1 = randn(ffn, d);
+        Console.WriteLine($"[decode] step profile: rows {string.Join("/", RowCounts)}, {steps} warm steps each, cache {cachePositions} positions, 1,024-token memory");
+        foreach (int rows in RowCounts)
+        {
+            var caches = Enumerable.Range(0, rows).Select(_ => model.Network.CreateCache()).ToArray();
+            var segments = caches.Select(c => new DecodeSegment([5], c, memory)).ToArray();
+            var failures = new Exception?[rows];
+            void Step()
+            {
+                using var scope = NewDisposeScope();
+                model.Network.DecodeBatch(segments, failures).data<float>().ToArray();
+            }
+            for (int i = 0; i < cachePositions; i++) Step();   // warm, and a realistic cache length
+            var p = new Dictionary<string, object> { ["model"] = model.Name, ["source_tokens"] = 1024, ["rows"] = rows, ["cache"] = cachePositions };
+            results.Add(new Result("decode", "decode.step_ms", Timing.MedianMs(steps, Step), "ms", p));
+            using var x = randn(rows, d);
+            results.Add(new Result("decode", "decode.lm_head_ms", Timing.MedianMs(steps, () => { using var y = nn.functional.linear(x, lmHead); }), "ms", new(p)));
+            results.Add(new Result("decode", "decode.ffn_ms", Timing.MedianMs(steps, () => { using var y = nn.functional.linear(x, fc1); }), "ms", new(p)));
+            foreach (var c in caches) c.Dispose();
+        }
+        foreach (var s in shards) s.Dispose();
+    }
+}
