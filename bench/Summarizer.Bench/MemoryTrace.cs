@@ -59,10 +59,11 @@ public sealed class MemoryTrace(int processId, string baseUrl, string adminKey)
     }
 
     /// <summary>The trend of RSS (MiB per minute) over the load samples taken after <paramref name="warmUpSeconds"/>.</summary>
-    public (double MiBPerMinute, MemorySample First, MemorySample Last, long MinRss, long MaxRss) Trend(double warmUpSeconds)
+    /// <remarks>Null when fewer than three samples follow the warm-up (a window too short to judge).</remarks>
+    public (double MiBPerMinute, MemorySample First, MemorySample Last, long MinRss, long MaxRss)? Trend(double warmUpSeconds)
     {
         var window = _samples.Where(s => s.Phase == "load" && s.Seconds >= warmUpSeconds).ToList();
-        if (window.Count < 3) throw new InvalidOperationException($"only {window.Count} samples after the warm-up of {warmUpSeconds} s");
+        if (window.Count < 3) return null;
         double mx = window.Average(s => s.Seconds), my = window.Average(s => (double)s.RssBytes);
         double slope = window.Sum(s => (s.Seconds - mx) * (s.RssBytes - my)) / window.Sum(s => (s.Seconds - mx) * (s.Seconds - mx));
         return (slope * 60 / (1 << 20), window[0], window[^1], window.Min(s => s.RssBytes), window.Max(s => s.RssBytes));
