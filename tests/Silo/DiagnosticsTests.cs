@@ -124,7 +124,7 @@ public sealed class DiagnosticsTests : IAsyncLifetime
         await Submissions.AssertDoneAsync(ops, await Submissions.AcceptedAsync(await ops.PostAsJsonAsync("/v1/summaries", Request(2))));
         var ids = new List<string>();
         // Three jobs wait while the thread is busy, so they join the same iteration.
-        var busy = await ThreadOccupation.OccupyAsync(w => scheduler.RunAsync(w), TimeSpan.FromMinutes(2));
+        using var busy = await ThreadOccupation.OccupyAsync(w => scheduler.RunAsync(w), TimeSpan.FromMinutes(2));
         for (int i = 0; i < 3; i++) ids.Add(await Submissions.AcceptedAsync(await ops.PostAsJsonAsync("/v1/summaries", Request(Tokens))));
         for (var deadline = DateTime.UtcNow.AddMinutes(2); scheduler.Diagnostics.QueuedJobs < 3; await Task.Delay(20))
             Assert.True(DateTime.UtcNow < deadline, "the jobs never queued");

@@ -65,7 +65,7 @@ public sealed class BatchedJobsTests
         await cluster.DoneAsync(await cluster.Client.SubmitAsync(healthyText, new SummaryRequestOptions { MaxNewTokens = 2 }));
         // Both wait while the thread is busy, so they join the same iteration. Generous waits: on a machine crowded by
         // other test clusters, a submission's grain calls and event writes have taken minutes to reach the queue.
-        var busy = await ThreadOccupation.OccupyAsync(w => scheduler.RunAsync(w), TimeSpan.FromMinutes(6));
+        using var busy = await ThreadOccupation.OccupyAsync(w => scheduler.RunAsync(w), TimeSpan.FromMinutes(6));
         string[] healthy = [await cluster.Client.SubmitAsync(healthyText, Short), await cluster.Client.SubmitAsync(healthyText, Short)];
         for (var deadline = DateTime.UtcNow.AddMinutes(5); scheduler.Diagnostics.QueuedJobs < 2; await Task.Delay(20))
             Assert.True(DateTime.UtcNow < deadline, "the healthy jobs never queued");
