@@ -36,21 +36,19 @@ public static class NativeHeap
     }
 
     /// <summary>Caps the number of malloc arenas (<c>mallopt(M_ARENA_MAX, n)</c>) for arenas not yet created.</summary>
-    public static bool LimitArenas(int arenas)
-    {
-        if (!OperatingSystem.IsLinux()) return false;
-        try { return mallopt(MArenaMax, arenas) == 1; }
-        catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException) { return false; }
-    }
+    public static bool LimitArenas(int arenas) => Mallopt(MArenaMax, arenas);
 
     /// <summary>
     /// Fixes the size from which allocations are mapped on their own (<c>mallopt(M_MMAP_THRESHOLD, bytes)</c>), which also
     /// turns off glibc's raising of it after such a block is freed.
     /// </summary>
-    public static bool FixMmapThreshold(int bytes)
+    public static bool FixMmapThreshold(int bytes) => Mallopt(MMmapThreshold, bytes);
+
+    /// <summary>Sets a malloc parameter where glibc is present; true when it took it.</summary>
+    private static bool Mallopt(int parameter, int value)
     {
         if (!OperatingSystem.IsLinux()) return false;
-        try { return mallopt(MMmapThreshold, bytes) == 1; }
+        try { return mallopt(parameter, value) == 1; }
         catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException) { return false; }
     }
 

@@ -28,7 +28,7 @@ public sealed class MemoryReclaimer(Microsoft.Extensions.Options.IOptions<Summar
     public long Trims => Interlocked.Read(ref _trims);
 
     /// <summary>Caps malloc's arenas and fixes its mmap threshold; called once while the silo is built, before its threads allocate.</summary>
-    public static void LimitArenas(SummarizerOptions options)
+    public static void ConfigureMalloc(SummarizerOptions options)
     {
         if (options.MallocArenas > 0) NativeHeap.LimitArenas(options.MallocArenas);
         if (options.MallocMmapThresholdBytes > 0) NativeHeap.FixMmapThreshold(options.MallocMmapThresholdBytes);

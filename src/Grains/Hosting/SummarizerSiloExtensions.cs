@@ -37,7 +37,7 @@ public static class SummarizerSiloExtensions
         Validate(options);
 
         var services = silo.Services;
-        MemoryReclaimer.LimitArenas(options);
+        MemoryReclaimer.ConfigureMalloc(options);
         services.AddSingleton<MemoryReclaimer>();
         services.AddHostedService(sp => sp.GetRequiredService<MemoryReclaimer>());
         // Failure-detection and messaging timeouts are deployment choices: Orleans:ClusterMembership and Orleans:Messaging.
