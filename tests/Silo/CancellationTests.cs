@@ -13,6 +13,9 @@ public sealed class CancellationTests(SiloAppFixture fixture)
     [Fact]
     public async Task DeleteCancelsARunningJobAndItEndsCancelled()
     {
+        // Held a few decode steps in, so the job is still running when DELETE arrives however fast this machine decodes.
+        int steps = 0;
+        using var hold = fixture.App.HoldScheduler(r => r.Jobs > 0 && ++steps >= 4);
         var text = TinyCheckpoint.Document(1000, 1500).Document;
         var submitted = await Http.PostAsJsonAsync("/v1/summaries", new { text, options = new { maxNewTokens = 250, minNewTokens = 250, noRepeatNgramSize = 0 } });
         Assert.Equal(HttpStatusCode.Accepted, submitted.StatusCode);
@@ -22,7 +25,12 @@ public sealed class CancellationTests(SiloAppFixture fixture)
         var events = await EventStream.ReadAsync(Http, id, onEvent: async e =>
         {
             if (e.Event != "delta" || cancelled is not null) return;
-            using var response = await Http.DeleteAsync($"/v1/summaries/{id}");
+            // The grain takes the cancellation at once, then waits for the job to leave the batch, which needs the
+            // scheduler going again.
+            var delete = Http.DeleteAsync($"/v1/summaries/{id}");
+            await Task.WhenAny(delete, Task.Delay(TimeSpan.FromSeconds(1)));
+            hold.Release();
+            using var response = await delete;
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             cancelled = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
         });

@@ -116,8 +116,7 @@ public sealed class DiagnosticsTests : IAsyncLifetime
         using var ops = app.ClientWithKey(OpsKey);
         var scheduler = app.Services.GetRequiredService<InferenceScheduler>();
         // Held at the end of the first iteration that steps three greedy jobs (MaxBatchRows is 3 here): a fourth one queues.
-        using var hold = new IterationHold(r => r.Jobs == 3);
-        scheduler.Iterated += hold.OnIterated;
+        using var hold = app.HoldScheduler(r => r.Jobs == 3);
         var text = TinyCheckpoint.Document(800, 1500, "pep").Document;
         object Request(int tokens) => new { text, options = new { maxNewTokens = tokens, minNewTokens = tokens, noRepeatNgramSize = 0, beams = 1 } };
         // Encoded first, so every job below finds its shards in memory and needs the scheduler only to decode.

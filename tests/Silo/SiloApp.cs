@@ -1,4 +1,7 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Summarizer.Grains.Inference;
+using Summarizer.Model.Scheduling;
 using Summarizer.TestSupport;
 
 namespace Summarizer.Silo.Tests;
@@ -30,6 +33,19 @@ public sealed class SiloApp : IAsyncDisposable
 
     /// <summary>The app's services (the silo's too: they share one container).</summary>
     public IServiceProvider Services => _app.Services;
+
+    /// <summary>
+    /// Holds the silo's inference scheduler at the end of the first iteration <paramref name="when"/> accepts, until the
+    /// hold is released; disposing it releases and unsubscribes.
+    /// </summary>
+    public IterationHold HoldScheduler(Func<IterationReport, bool> when)
+    {
+        var scheduler = Services.GetRequiredService<InferenceScheduler>();
+        IterationHold hold = null!;
+        hold = new IterationHold(when) { Detach = () => scheduler.Iterated -= hold.OnIterated };
+        scheduler.Iterated += hold.OnIterated;
+        return hold;
+    }
 
     /// <summary>A client for the API that sends <paramref name="apiKey"/> as its bearer token.</summary>
     public HttpClient ClientWithKey(string apiKey)

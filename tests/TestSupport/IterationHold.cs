@@ -29,9 +29,16 @@ public sealed class IterationHold(Func<IterationReport, bool> when) : IDisposabl
         _released.Wait(TimeSpan.FromMinutes(2));
     }
 
+    /// <summary>Unsubscribes <see cref="OnIterated"/> from the scheduler when the hold is disposed (a scheduler that outlives the test).</summary>
+    public Action? Detach { get; init; }
+
     /// <summary>Lets the scheduler go on.</summary>
     public void Release() => _released.Set();
 
     /// <inheritdoc />
-    public void Dispose() => Release();
+    public void Dispose()
+    {
+        Release();
+        Detach?.Invoke();
+    }
 }

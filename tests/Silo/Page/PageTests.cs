@@ -42,12 +42,20 @@ public sealed class PageTests(PageFixture fixture)
     [Fact]
     public async Task TheCancelButtonStopsARunningJobAndThePageAndApiBothSayCancelled()
     {
+        // The scheduler is held a few decode steps into the job, so the job is still running when the button is
+        // pressed however fast this machine decodes.
+        int steps = 0;
+        using var hold = App.HoldScheduler(r => r.Jobs > 0 && ++steps >= 4);
         var page = await fixture.Browser.OpenAsync(App.BaseAddress);
         await page.GotoAsync("/");
         await PageDriver.SubmitAsync(page, TinyCheckpoint.Document(3000, 6000).Document, maxNewTokens: 250);
+        await hold.Reached.WaitAsync(TimeSpan.FromMinutes(2));
         await page.WaitForFunctionAsync("() => document.getElementById('summary').textContent.length > 0");
 
-        await page.ClickAsync("#cancel");
+        // The grain takes the cancellation at once and answers once the job leaves the batch or its wait runs out;
+        // the answer, awaited while the scheduler is held, proves the cancellation was taken before the job steps again.
+        await page.RunAndWaitForResponseAsync(() => page.ClickAsync("#cancel"), r => r.Request.Method == "DELETE", new() { Timeout = 60_000 });
+        hold.Release();
 
         Assert.Equal("cancelled", await PageDriver.WaitForEndAsync(page));
         var job = await PageDriver.ApiJobAsync(App.Http, await PageDriver.JobIdAsync(page));
@@ -59,14 +67,19 @@ public sealed class PageTests(PageFixture fixture)
     [Fact]
     public async Task ReloadingMidStreamResumesTheSameJobAndShowsItsTextOnceWithoutDuplicates()
     {
+        // Held a few decode steps in, so the reload happens mid-stream however fast this machine decodes.
+        int steps = 0;
+        using var hold = App.HoldScheduler(r => r.Jobs > 0 && ++steps >= 4);
         var page = await fixture.Browser.OpenAsync(App.BaseAddress);
         await page.GotoAsync("/");
         var text = TinyCheckpoint.Document(3000, 6000).Document;
         await PageDriver.SubmitAsync(page, text, maxNewTokens: 250);
         var id = await PageDriver.JobIdAsync(page);
+        await hold.Reached.WaitAsync(TimeSpan.FromMinutes(2));
         await page.WaitForFunctionAsync("() => document.getElementById('summary').textContent.length > 0");
 
         await page.ReloadAsync();
+        hold.Release();
 
         Assert.Equal("completed", await PageDriver.WaitForEndAsync(page));
         Assert.Equal(id, await PageDriver.JobIdAsync(page));
@@ -86,11 +99,16 @@ public sealed class PageTests(PageFixture fixture)
         await using var proxy = new DroppableProxy(App.BaseAddress);
         var page = await fixture.Browser.OpenAsync(proxy.Address);
         await page.GotoAsync("/");
+        // Held a few decode steps in, so the drop happens mid-stream however fast this machine decodes.
+        int steps = 0;
+        using var hold = App.HoldScheduler(r => r.Jobs > 0 && ++steps >= 4);
         await PageDriver.SubmitAsync(page, TinyCheckpoint.Document(3000, 6000).Document, maxNewTokens: 250);
         var id = await PageDriver.JobIdAsync(page);
+        await hold.Reached.WaitAsync(TimeSpan.FromMinutes(2));
         await page.WaitForFunctionAsync("() => document.getElementById('summary').textContent.length > 0");
 
         proxy.DropAll();
+        hold.Release();
 
         Assert.Equal("completed", await PageDriver.WaitForEndAsync(page));
         Assert.True(proxy.Dropped > 0);
