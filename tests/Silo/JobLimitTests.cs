@@ -86,7 +86,7 @@ public sealed class JobLimitTests
         using var b = app.ClientWithKey(KeyB);
         await Submissions.WaitReadyAsync(app.Http);
 
-        string first, second;
+        string first, second, third;
         using (var gate = new InferenceGate(app))
         {
             first = await Submissions.AcceptedAsync(await Submissions.PostAsync(a, TinyCheckpoint.Document(600, 900, "pep").Document));
@@ -99,14 +99,16 @@ public sealed class JobLimitTests
                 using var refused = await Submissions.PostAsync(client, TinyCheckpoint.Document(900, 1200, "pep").Document);
                 await AssertJobLimitAsync(refused, "MaxConcurrentJobsPerSilo", 2);
             }
+
+            // Cancelling gives the slot back: DELETE answers once the job has ended (here while its encode still waits
+            // behind the gate, so it cannot have finished first however fast the machine is), and a new job is accepted.
+            await Submissions.WaitForStatusAsync(b, second, "encoding");
+            using (var cancel = await b.DeleteAsync($"/v1/summaries/{second}"))
+                Assert.Equal(HttpStatusCode.OK, cancel.StatusCode);
+            Assert.Equal("cancelled", (await Submissions.GetJobAsync(b, second)).GetProperty("status").GetString());
+            third = await Submissions.AcceptedAsync(await Submissions.PostAsync(b, TinyCheckpoint.Document(900, 1200, "pep").Document));
             gate.Open();
         }
-
-        // Cancelling gives the slot back: DELETE answers once the job has ended, and a new job is accepted.
-        using (var cancel = await b.DeleteAsync($"/v1/summaries/{second}"))
-            Assert.Equal(HttpStatusCode.OK, cancel.StatusCode);
-        Assert.Equal("cancelled", (await Submissions.GetJobAsync(b, second)).GetProperty("status").GetString());
-        var third = await Submissions.AcceptedAsync(await Submissions.PostAsync(b, TinyCheckpoint.Document(900, 1200, "pep").Document));
 
         // Finishing gives it back too.
         await Submissions.AssertDoneAsync(a, first);

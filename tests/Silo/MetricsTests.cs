@@ -46,6 +46,19 @@ public sealed class MetricsTests
         return PrometheusText.Parse(body);
     }
 
+    /// <summary>
+    /// A scrape taken once no job is active on the silo: a job's last counters (completed, its duration) are recorded
+    /// after its "done" event can be seen, and leaving the active gauge is the last thing its run does.
+    /// </summary>
+    private static async Task<PrometheusText> ScrapeWhenIdleAsync(HttpClient http, (string, string) silo)
+    {
+        for (var deadline = DateTime.UtcNow.AddSeconds(30); ; await Task.Delay(50))
+        {
+            var m = await ScrapeAsync(http);
+            if ((m.Find("summarizer_jobs_active", silo).Any() && m.Sum("summarizer_jobs_active", silo) == 0) || DateTime.UtcNow > deadline) return m;
+        }
+    }
+
     private static async Task<(string Id, System.Text.Json.JsonElement Statistics)> RunJobAsync(HttpClient tenant, int maxNewTokens)
     {
         using var post = await Submissions.PostAsync(tenant, TinyCheckpoint.Document(2000, 3000).Document, maxNewTokens, minNewTokens: maxNewTokens);
@@ -65,8 +78,8 @@ public sealed class MetricsTests
         Assert.True(shards > 1 && tokens == 6, $"{shards} shards, {tokens} tokens");
         Assert.Equal(shards, statistics.GetProperty("encoderRuns").GetInt64());
 
-        var m = await ScrapeAsync(ops);
         var silo = SiloOf(app);
+        var m = await ScrapeWhenIdleAsync(ops, silo);
         var model = ("summarizer_model", Path.GetFileName(TinyCheckpoint.Directory.TrimEnd('/')));
         Assert.Equal(1, m.Sum("summarizer_jobs_submitted_total", silo, model));
         Assert.Equal(1, m.Sum("summarizer_jobs_started_total", silo, model));
@@ -183,7 +196,7 @@ public sealed class MetricsTests
         await RunJobAsync(tenant, maxNewTokens: 2);
 
         using var scraper = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{metricsPort}") };
-        var m = await ScrapeAsync(scraper);
+        var m = await ScrapeWhenIdleAsync(scraper, SiloOf(app));
         // Configured: job counters carry the tenant.
         Assert.Equal(1, m.Sum("summarizer_jobs_completed_total", SiloOf(app), ("summarizer_tenant", "tenant-a")));
 
