@@ -49,8 +49,15 @@ internal sealed class DecoderMemory : IDisposable
         var leased = await acquisition.AcquireAsync(DocumentKey.Parse(manifest.DocumentKey), Enumerable.Range(0, manifest.ShardCount).ToArray(),
             manifest.Shards.ToDictionary(s => s.Index, s => s.Bytes), worker: null, cancellationToken);
         var shards = leased.Leases.Select(l => l.Shard).ToArray();
-        var trace = attribution ? new AttentionTrace(model.Template) : null;
-        return new DecoderMemory(() => new ShardedCrossAttention(shards, options.CrossAttention, model.Network.Device, trace), leased, null, trace);
+        // A job recording attribution has a memory of its own (its trace is its own); the others share their document's.
+        if (attribution)
+        {
+            var trace = new AttentionTrace(model.Template);
+            return new DecoderMemory(() => new ShardedCrossAttention(shards, options.CrossAttention, model.Network.Device, trace), leased, null, trace);
+        }
+        // Shared by the document's identity and its sharding: jobs that see another manifest of it never share a memory.
+        var identity = string.Join('|', manifest.DocumentKey, manifest.ShardLength, manifest.ShardOverlap, manifest.ShardCount, manifest.Format);
+        return new DecoderMemory(() => model.Memories.Acquire(identity, options.CrossAttention, shards, model.Network.Device), leased, null);
     }
 
     /// <summary>Has every shard grain of the document load its shard where placement put it; returns where they are.</summary>

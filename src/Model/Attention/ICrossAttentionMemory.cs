@@ -16,4 +16,12 @@ public interface ICrossAttentionMemory
     /// union of the beams' shards) makes them per position, as stepping did. A memory wrapping another passes it on.
     /// </summary>
     torch.Tensor Attend(int layer, torch.Tensor query, int positions = 1);
+
+    /// <summary>
+    /// What jobs attending this memory may share within one batched step: segments whose memories give the same
+    /// non-null key have their query rows attended in one call (one read of the K/V for all of them, as beams are).
+    /// Only a memory in which every row's output depends on that row alone may give one: exact attention with nothing
+    /// recorded. Null (the default) keeps each job's call its own.
+    /// </summary>
+    object? FoldKey => null;
 }

@@ -68,6 +68,11 @@ public sealed class ShardedCrossAttention : ICrossAttentionMemory, IDisposable
     public int ShardCount { get; }
 
     /// <inheritdoc />
+    /// <remarks>Exact mode without a trace: each row's softmax is its own. Sparse mode's bounded union depends on the rows
+    /// of one step together, and a trace records one job's attention, so neither is shared.</remarks>
+    public object? FoldKey => _probe is null && Mode.IsExactFor(ShardCount) ? this : null;
+
+    /// <inheritdoc />
     /// <exception cref="InvalidDataException">The shards' heads or head size differ from the query's (corrupt shards, or
     /// another model's): checked here because libtorch's matmul would end the process on the mismatch.</exception>
     public Tensor Attend(int layer, Tensor query, int positions = 1)

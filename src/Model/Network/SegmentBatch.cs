@@ -66,23 +66,41 @@ internal static class SegmentBatch
     }
 
     /// <summary>
-    /// Each segment's query rows attend its own memory at <paramref name="layer"/>. A memory that throws records the
-    /// exception in <paramref name="failures"/> and its rows get zeros from then on, so the batch goes on.
+    /// Each segment's query rows attend its own memory at <paramref name="layer"/>. Segments whose memories share a
+    /// <see cref="ICrossAttentionMemory.FoldKey"/> (jobs on one document, exact attention) are attended in one call,
+    /// their rows folded together. A memory that throws records the exception in <paramref name="failures"/> for every
+    /// segment of that call, and their rows get zeros from then on, so the batch goes on.
     /// </summary>
-    public static Tensor CrossAttend(IReadOnlyList<DecodeSegment> segments, int layer, Tensor query, Exception?[] failures) =>
-        PerSegment(segments, query, (s, rows, q) =>
+    public static Tensor CrossAttend(IReadOnlyList<DecodeSegment> segments, int layer, Tensor query, Exception?[] failures)
+    {
+        var starts = new long[segments.Count];
+        for (int i = 1; i < segments.Count; i++) starts[i] = starts[i - 1] + segments[i - 1].Rows;
+        Tensor RowsOf(int i) => query.narrow(0, starts[i], segments[i].Rows);
+        var outputs = new Tensor[segments.Count];
+        var calls = Enumerable.Range(0, segments.Count).Where(i => failures[i] is null)
+            .GroupBy(i => segments[i].Memory.FoldKey ?? new object(), ReferenceEqualityComparer.Instance);
+        foreach (var call in calls)
         {
-            if (failures[rows.Index] is not null) return zeros_like(q);
+            int[] members = [.. call];
             try
             {
-                return s.Memory.Attend(layer, q);
+                var q = members.Length == 1 ? RowsOf(members[0]) : cat(members.Select(RowsOf).ToArray(), 0);
+                var attended = segments[members[0]].Memory.Attend(layer, q);
+                long offset = 0;
+                foreach (int i in members)
+                {
+                    outputs[i] = members.Length == 1 ? attended : attended.narrow(0, offset, segments[i].Rows);
+                    offset += segments[i].Rows;
+                }
             }
             catch (Exception e)
             {
-                failures[rows.Index] = e;
-                return zeros_like(q);
+                foreach (int i in members) failures[i] = e;
             }
-        });
+        }
+        for (int i = 0; i < segments.Count; i++) outputs[i] ??= zeros_like(RowsOf(i));
+        return segments.Count == 1 ? outputs[0] : cat(outputs, 0);
+    }
 
     /// <summary>
     /// For a prefix pass: the last position's logits and, when asked, each token's log-probability given the tokens

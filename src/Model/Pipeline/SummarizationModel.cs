@@ -57,6 +57,9 @@ public sealed class SummarizationModel : IDisposable
     /// <summary>SHA-256 (hex, 32 chars) of config.json and every weight: shards from other weights never mix in.</summary>
     public string Fingerprint { get; }
 
+    /// <summary>The memories of documents being decoded with this model, shared by the jobs decoding each at once.</summary>
+    public SharedMemories Memories { get; } = new();
+
     /// <summary>
     /// Loads a Hugging Face checkpoint directory. Every unusable input throws an error naming the file and the
     /// field or tensor at fault.

@@ -94,6 +94,84 @@ public sealed class BatchedDecodingTests
         foreach (var s in documents.SelectMany(d => d)) s.Dispose();
     }
 
+    private sealed class CountingMemory(ICrossAttentionMemory inner) : ICrossAttentionMemory
+    {
+        public int Calls { get; private set; }
+
+        public object? FoldKey => inner.FoldKey;
+
+        public Tensor Attend(int layer, Tensor query, int positions = 1)
+        {
+            Calls++;
+            return inner.Attend(layer, query, positions);
+        }
+    }
+
+    [Fact]
+    public void JobsOnOneExactMemoryShareOneCallPerLayerAndEachGetsTheLogitsItGetsAloneWhileSparseJobsKeepTheirOwnCalls()
+    {
+        using var model = EngineHarness.NewModel();
+        var shards = EngineHarness.Document(model, 150, 11);
+        using var exact = new ShardedCrossAttention(shards, CrossAttentionMode.Exact);
+        using var sparse = new ShardedCrossAttention(shards, CrossAttentionMode.Sparse(1));
+        var sharedExact = new CountingMemory(exact);
+        var sharedSparse = new CountingMemory(sparse);
+        // Three exact jobs (1, 3 and 2 rows, caches of different lengths) and two sparse ones on the same document.
+        var jobs = new (ICrossAttentionMemory Memory, int Rows, int Warm)[] { (sharedExact, 1, 0), (sharedSparse, 2, 1), (sharedExact, 3, 4), (sharedSparse, 1, 2), (sharedExact, 2, 7) };
+        var caches = jobs.Select(_ => model.CreateCache()).ToArray();
+        var alone = jobs.Select(j => new LocalDecodeTarget(model, j.Memory == sharedExact ? exact : sparse)).ToArray();
+        var random = new Random(9);
+        int[] Tokens(int rows) => Enumerable.Range(0, rows).Select(_ => random.Next(4, 300)).ToArray();
+        for (int j = 0; j < jobs.Length; j++)
+        {
+            for (int p = 0; p < jobs[j].Warm; p++)
+            {
+                var warm = Tokens(jobs[j].Rows);
+                alone[j].Step(warm, logSoftmax: false);
+                StepAlone(model, caches[j], j % 2 == 0 ? exact : sparse, warm);
+            }
+        }
+
+        var tokens = jobs.Select(j => Tokens(j.Rows)).ToArray();
+        var failures = new Exception?[jobs.Length];
+        float[] batch;
+        using (var scope = NewDisposeScope())
+        using (no_grad())
+            batch = LocalDecodeTarget.ToHost(model.DecodeBatch(jobs.Select((j, i) => new DecodeSegment(tokens[i], caches[i], j.Memory)).ToArray(), failures));
+
+        Assert.All(failures, Assert.Null);
+        int layers = model.Config.DecoderLayers;
+        Assert.Equal(layers, sharedExact.Calls);
+        Assert.Equal(2 * layers, sharedSparse.Calls);
+        float worst = 0;
+        int offset = 0;
+        for (int j = 0; j < jobs.Length; j++)
+        {
+            var expected = alone[j].Step(tokens[j], logSoftmax: false);
+            for (int k = 0; k < expected.Length; k++) worst = Math.Max(worst, Math.Abs(expected[k] - batch[offset + k]));
+            offset += expected.Length;
+        }
+        Assert.True(worst <= Tolerance, $"largest difference {worst:G3}");
+        foreach (var a in alone) a.Dispose();
+        foreach (var c in caches) c.Dispose();
+        foreach (var s in shards) s.Dispose();
+    }
+
+    [Fact]
+    public void AMemoryWithATraceOrSparseSelectionIsNeverSharedAndAnExactOneIs()
+    {
+        using var model = EngineHarness.NewModel();
+        var shards = EngineHarness.Document(model, 150, 11);
+        using var exact = new ShardedCrossAttention(shards, CrossAttentionMode.Exact);
+        using var sparse = new ShardedCrossAttention(shards, CrossAttentionMode.Sparse(1));
+        using var traced = new ShardedCrossAttention(shards, CrossAttentionMode.Exact, attribution: new Summarizer.Model.Attribution.AttentionTrace(new Summarizer.Model.Encoder.ShardEncoder(model, "test-model").Template));
+
+        Assert.Same(exact, exact.FoldKey);
+        Assert.Null(sparse.FoldKey);
+        Assert.Null(traced.FoldKey);
+        foreach (var s in shards) s.Dispose();
+    }
+
     private sealed class ThrowingMemory(ICrossAttentionMemory inner, int failOnCall) : ICrossAttentionMemory
     {
         public int Calls { get; private set; }

@@ -21,5 +21,9 @@ public sealed class TimedCrossAttention(ICrossAttentionMemory inner) : ICrossAtt
     }
 
     /// <inheritdoc />
+    /// <remarks>The wrapped memory's: a call folded across jobs is timed by the job whose memory made it.</remarks>
+    public object? FoldKey => inner.FoldKey;
+
+    /// <inheritdoc />
     public void Dispose() => (inner as IDisposable)?.Dispose();
 }
