@@ -22,7 +22,10 @@ namespace Summarizer.Cluster.Tests;
 [Collection("cluster")]
 public sealed class BatchedResumeTests(ITestOutputHelper output)
 {
-    private const int NewTokens = 48;
+    // The most the tiny checkpoint's decoder can position. Nothing can hold a silo's scheduler in another process, so
+    // the jobs are made as long as they can be: a step takes milliseconds, and the silo must be killed with all three
+    // still in its batch.
+    private const int NewTokens = 256;
     private const int Beams = 1;
     private const string OperatorKey = "cluster-test-operator-key";
 
@@ -69,18 +72,28 @@ public sealed class BatchedResumeTests(ITestOutputHelper output)
         }));
         output.WriteLine($"{clock.Elapsed:mm\\:ss} documents encoded");
 
-        var ids = await Task.WhenAll(documents.Select(d => KillMidSummary.SubmitAsync(cluster, 1, d.Text, SingleProcess.Options(NewTokens, "local", Beams))));
+        // The jobs run on the silo that accepted them, so the silo to kill is known at once, and every stream is read
+        // through another from the start: no status poll spends the jobs' decoding time first.
+        const int victim = 1, reader = 2;
+        var ids = await Task.WhenAll(documents.Select(d => KillMidSummary.SubmitAsync(cluster, victim, d.Text, SingleProcess.Options(NewTokens, "local", Beams))));
         string victimId = ids[0];
         var companionIds = ids[1..];
-        int victim = await KillMidSummary.DecodingSiloAsync(cluster, victimId);
-        int reader = victim == 1 ? 2 : 1;
-        var companionStreams = companionIds.Select(id => SseClient.ReadAllAsync(() => cluster.Http(reader), id)).ToArray();
+        var companionsStarted = companionIds.Select(_ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray();
+        var companionStreams = companionIds.Select((id, i) => SseClient.ReadAllAsync(() => cluster.Http(reader), id, e =>
+        {
+            if (e.Name is "delta" or "done" or "error") companionsStarted[i].TrySetResult();
+            return Task.CompletedTask;
+        })).ToArray();
 
-        // Just before the kill: the victim's silo's batch, and where the companions are.
+        // Just before the kill, once each companion has published a token too (it has joined a batch): the victim's
+        // silo's batch, and where the jobs are.
         JsonElement batch = default;
         JsonElement[] companionsAtKill = [];
         var outcome = await KillMidSummary.ReadKillingAsync(cluster, victimId, victim, reader, async () =>
         {
+            await Task.WhenAll(companionsStarted.Select(c => c.Task)).WaitAsync(TimeSpan.FromMinutes(2));
+            var victimJob = await KillMidSummary.JobAsync(cluster, reader, victimId);
+            Assert.Equal(victim, cluster.SiloOf(victimJob.GetProperty("silo").GetString()!));
             batch = await DiagnosticsOfAsync(cluster, reader, victim);
             companionsAtKill = await Task.WhenAll(companionIds.Select(id => KillMidSummary.JobAsync(cluster, reader, id)));
             output.WriteLine($"{clock.Elapsed:mm\\:ss} killing silo {victim}; its batch: {batch}");

@@ -4,6 +4,8 @@ using Microsoft.Extensions.Logging;
 using Orleans.TestingHost;
 using Summarizer.Client;
 using Summarizer.Grains.Hosting;
+using Summarizer.Grains.Inference;
+using Summarizer.Model.Scheduling;
 using Summarizer.TestSupport;
 
 namespace Summarizer.Grains.Tests;
@@ -11,10 +13,11 @@ namespace Summarizer.Grains.Tests;
 /// <summary>An in-process Orleans test cluster running the summarizer grains on the tiny checkpoint.</summary>
 public sealed class SummarizerCluster : IAsyncDisposable
 {
-    private SummarizerCluster(InProcessTestCluster cluster)
+    private SummarizerCluster(InProcessTestCluster cluster, InvokedCalls calls)
     {
         Cluster = cluster;
         Client = new SummarizerClient(cluster.Client);
+        Calls = calls;
     }
 
     /// <summary>The test cluster.</summary>
@@ -22,6 +25,9 @@ public sealed class SummarizerCluster : IAsyncDisposable
 
     /// <summary>The client library over the cluster's client.</summary>
     public SummarizerClient Client { get; }
+
+    /// <summary>Tells when a grain method has been invoked on any silo.</summary>
+    public InvokedCalls Calls { get; }
 
     /// <summary>
     /// Starts <paramref name="silos"/> silos; <paramref name="configure"/> adjusts every silo's options,
@@ -41,6 +47,8 @@ public sealed class SummarizerCluster : IAsyncDisposable
             if (Environment.GetEnvironmentVariable("SUMMARIZER_TEST_LOG") is { Length: > 0 } log)
                 silo.Services.AddLogging(b => b.AddProvider(new FileLog(log)));
         });
+        var calls = new InvokedCalls();
+        builder.ConfigureSilo((_, silo) => silo.AddIncomingGrainCallFilter(calls));
         builder.ConfigureSilo((siloOptions, silo) => silo.AddSummarizer(configuration ?? new ConfigurationBuilder().Build(), o =>
         {
             o.ModelDirectory = modelDir;
@@ -50,7 +58,7 @@ public sealed class SummarizerCluster : IAsyncDisposable
         }, configureClustering: false));
         var cluster = builder.Build();
         await cluster.DeployAsync();
-        return new SummarizerCluster(cluster);
+        return new SummarizerCluster(cluster, calls);
     }
 
     /// <summary>Streams the job to its end and asserts it completed (showing the error if not); returns the done event.</summary>
@@ -65,6 +73,26 @@ public sealed class SummarizerCluster : IAsyncDisposable
 
     /// <summary>The service provider of every silo (for counters such as encoder runs).</summary>
     public IEnumerable<IServiceProvider> SiloServices => Cluster.Silos.Select(s => s.ServiceProvider);
+
+    /// <summary>
+    /// Holds the inference scheduler of whichever silo first ends an iteration <paramref name="when"/> accepts, until
+    /// the hold is released: one hold subscribed to every silo's scheduler, so a test need not know where its job runs
+    /// (<paramref name="when"/> runs on each silo's scheduler thread). Disposing it releases and unsubscribes from all.
+    /// </summary>
+    public IterationHold HoldSchedulers(Func<IterationReport, bool> when)
+    {
+        var schedulers = SiloServices.Select(s => s.GetRequiredService<InferenceScheduler>()).ToArray();
+        IterationHold hold = null!;
+        hold = new IterationHold(when)
+        {
+            Detach = () =>
+            {
+                foreach (var scheduler in schedulers) scheduler.Iterated -= hold.OnIterated;
+            },
+        };
+        foreach (var scheduler in schedulers) scheduler.Iterated += hold.OnIterated;
+        return hold;
+    }
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()

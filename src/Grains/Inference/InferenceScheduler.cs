@@ -47,6 +47,12 @@ public sealed class InferenceScheduler : IInferenceQueue, IDisposable
         }
     }
 
+    /// <summary>
+    /// Whether <see cref="Dispose"/> has asked the thread to stop. An iteration under way still ends first; none starts
+    /// after it.
+    /// </summary>
+    internal bool IsStopping => _stop.IsCancellationRequested;
+
     /// <summary>Raised on the scheduler's thread after each iteration (for metrics: rows, queue, times).</summary>
     public event Action<IterationReport>? Iterated
     {

@@ -72,15 +72,23 @@ public sealed class InferenceSchedulerTests : IAsyncLifetime
         scheduler.Iterated += r => widest = Math.Max(widest, r.Jobs);
         var streamed = options.Select(_ => new List<int>()).ToArray();
 
-        var results = await Task.WhenAll(options.Select((o, i) => Task.Run(() =>
-            scheduler.GenerateAsync(_model, Memory(o.CrossAttention), o, [], streamed[i].AddRange))));
+        // The jobs are submitted while the thread is busy, and it goes on only once all of them wait: submitted
+        // unheld, from threads a loaded machine starts late, one could finish before the next arrives.
+        using var busy = await ThreadOccupation.OccupyAsync(w => scheduler.RunAsync(w), TimeSpan.FromMinutes(2));
+        var running = options.Select((o, i) => Task.Run(() =>
+            scheduler.GenerateAsync(_model, Memory(o.CrossAttention), o, [], streamed[i].AddRange))).ToArray();
+        for (var deadline = DateTime.UtcNow.AddMinutes(1); scheduler.Diagnostics.QueuedJobs < options.Length; await Task.Delay(10))
+            Assert.True(DateTime.UtcNow < deadline, $"only {scheduler.Diagnostics.QueuedJobs} of {options.Length} jobs queued");
+        await busy.ReleaseAsync();
+        var results = await Task.WhenAll(running);
 
         for (int i = 0; i < options.Length; i++)
         {
             Assert.Equal(alone[i].SequenceIds, results[i].SequenceIds);
             Assert.Equal(results[i].GeneratedIds, streamed[i]);
         }
-        Assert.True(widest >= 2, $"at most {widest} job(s) were ever batched together");
+        // All of them waiting, they all joined at one boundary (their 7 rows fit the default 32).
+        Assert.True(widest == options.Length, $"at most {widest} job(s) were ever batched together");
         Assert.Equal(4, scheduler.Diagnostics.JobsCompleted);
     }
 
@@ -166,9 +174,10 @@ public sealed class InferenceSchedulerTests : IAsyncLifetime
         var work = scheduler.RunAsync(_ => 1);
 
         var stopping = Task.Run(scheduler.Dispose);
-        // Dispose asks the thread to stop before it joins it; let it ask before the blocking item returns, or the
+        // Dispose asks the thread to stop before it joins it; the blocking item returns only once it has asked, or the
         // thread would run one more iteration (the job's first step and the queued item) first.
-        await Task.Delay(200);
+        for (var deadline = DateTime.UtcNow.AddSeconds(30); !scheduler.IsStopping; await Task.Delay(5))
+            Assert.True(DateTime.UtcNow < deadline, "Dispose never asked the thread to stop");
         gate.Set();
         await stopping;
 

@@ -3,6 +3,7 @@ using Summarizer.Contracts;
 using Summarizer.Grains.Inference;
 using Summarizer.Grains.KvStore;
 using Summarizer.Model.KvCache;
+using Summarizer.Model.Scheduling;
 using Summarizer.TestSupport;
 using TorchSharp;
 
@@ -103,11 +104,24 @@ public sealed class BatchedJobsTests
         for (var deadline = DateTime.UtcNow.AddMinutes(2); scheduler.Diagnostics.QueuedWorkItems == 0; await Task.Delay(20))
             Assert.True(DateTime.UtcNow < deadline, "the long document's encode never queued");
         long heldAt = hold.Reports.Last().Iteration;
+        // The document grain queues the encode's items one after another, each once the one before has run; on a
+        // starved thread pool that can take longer than the stream's remaining steps. So after each of the first three
+        // iterations that step the stream and run an item, the thread waits (boundedly) until the next item is queued:
+        // whether the scheduler then runs it beside the stream's next step is still the scheduler's doing.
+        int paced = 0;
+        void Pace(IterationReport r)
+        {
+            if (r.Jobs == 0 || r.WorkItems == 0 || paced++ >= 3) return;
+            for (var deadline = DateTime.UtcNow.AddMinutes(1); scheduler.Diagnostics.QueuedWorkItems == 0 && DateTime.UtcNow < deadline;)
+                Thread.Sleep(5);
+        }
+        scheduler.Iterated += Pace;
         hold.Release();
 
         AssertFullText(await EventsAsync(cluster, streaming), LongOutput);
         var encoded = await cluster.DoneAsync(longDocument);
         Assert.True(encoded.Statistics!.EncoderRuns > 8, $"only {encoded.Statistics.EncoderRuns} shards");
+        scheduler.Iterated -= Pace;
         scheduler.Iterated -= hold.OnIterated;
         var during = hold.Reports.Where(r => r.Iteration > heldAt && r.Jobs >= 1).ToArray();
         // The encode went on between the stream's steps (tokenizing and several encoder batches), and never more than

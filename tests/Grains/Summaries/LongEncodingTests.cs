@@ -21,6 +21,19 @@ public sealed class LongEncodingTests : IAsyncLifetime
 
     private Task<SummaryEvent> DoneAsync(string jobId) => _cluster.DoneAsync(jobId);
 
+    /// <summary>
+    /// Waits until the job's encode has queued its first work item behind the occupied inference thread, then
+    /// <paramref name="delay"/> more. The job's encode time (EncodeMs, up to its decode start) starts before the document
+    /// grain queues that item and cannot end before the item runs, so it is <paramref name="delay"/> at least, however
+    /// late the submission reached the grains. Nothing else queues work on the silo meanwhile (the jobs before have ended).
+    /// </summary>
+    internal static async Task DelayEncodeAsync(InferenceScheduler scheduler, TimeSpan delay)
+    {
+        for (var deadline = DateTime.UtcNow.AddMinutes(2); scheduler.Diagnostics.QueuedWorkItems == 0; await Task.Delay(20))
+            Assert.True(DateTime.UtcNow < deadline, "the encode never queued its work");
+        await Task.Delay(delay);
+    }
+
     [Fact]
     public async Task EncodingThatOutlastsTheGrainCallTimeoutStillCompletesTheJobCountingItsEncoderRuns()
     {
@@ -29,14 +42,12 @@ public sealed class LongEncodingTests : IAsyncLifetime
         // Hold the silo's inference thread, so the document grain's encode (and the job's call waiting on it) takes
         // several response timeouts, as a long document on a CPU silo does.
         var worker = _cluster.SiloServices.Single().GetRequiredService<InferenceScheduler>();
-        using var gate = new ManualResetEventSlim();
-        var held = worker.RunAsync(_ => gate.Wait(TimeSpan.FromMinutes(2)));
+        using var busy = await ThreadOccupation.OccupyAsync(w => worker.RunAsync(w), TimeSpan.FromMinutes(2));
         var text = TinyCheckpoint.Document(2000, 3000, "kep").Document + "\n\nEncoded slowly.";
 
         var jobId = await _cluster.Client.SubmitAsync(text, new SummaryRequestOptions { MaxNewTokens = 6 });
-        await Task.Delay(ResponseTimeout * 3.5);
-        gate.Set();
-        await held;
+        await DelayEncodeAsync(worker, ResponseTimeout * 3.5);
+        await busy.ReleaseAsync();
 
         var stats = (await DoneAsync(jobId)).Statistics!;
         Assert.True(stats.EncodeMs > 3 * ResponseTimeout.TotalMilliseconds, $"encoding took {stats.EncodeMs} ms");
@@ -65,12 +76,10 @@ public sealed class LongRepairTests
         // The next job finds most shards evicted everywhere and has them re-encoded, while the inference thread is held
         // for several grain-call timeouts, as many evicted shards on a busy CPU silo would take.
         var worker = cluster.SiloServices.Single().GetRequiredService<InferenceScheduler>();
-        using var gate = new ManualResetEventSlim();
-        var held = worker.RunAsync(_ => gate.Wait(TimeSpan.FromMinutes(2)));
+        using var busy = await ThreadOccupation.OccupyAsync(w => worker.RunAsync(w), TimeSpan.FromMinutes(2));
         var jobId = await cluster.Client.SubmitAsync(text, options);
-        await Task.Delay(ResponseTimeout * 3.5);
-        gate.Set();
-        await held;
+        await LongEncodingTests.DelayEncodeAsync(worker, ResponseTimeout * 3.5);
+        await busy.ReleaseAsync();
 
         var again = await cluster.DoneAsync(jobId);
         Assert.Equal(first.TokenIds, again.TokenIds);

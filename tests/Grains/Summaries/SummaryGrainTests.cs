@@ -94,15 +94,32 @@ public sealed class SummaryGrainTests : IAsyncLifetime
     public async Task CancellationStopsGeneration()
     {
         var text = TinyCheckpoint.Document(1000, 1500).Document;
-        var jobId = await _cluster.Client.SubmitAsync(text, new SummaryRequestOptions { MaxNewTokens = 250, MinNewTokens = 250, NoRepeatNgramSize = 0 });
+        // The job's silo is held four steps in until the cancel is in, so the cancel lands mid-decode: the tiny checkpoint
+        // decodes all 250 tokens in well under a second, and unheld the job could finish first. Greedy, so each step
+        // decides one token, published as one delta.
+        int steps = 0;
+        using var hold = _cluster.HoldSchedulers(r => r.Jobs > 0 && Interlocked.Increment(ref steps) >= 4);
+        var cancelInvoked = _cluster.Calls.NextAsync<ISummaryGrain>(nameof(ISummaryGrain.CancelAsync));
+        var jobId = await _cluster.Client.SubmitAsync(text, new SummaryRequestOptions { MaxNewTokens = 250, MinNewTokens = 250, NoRepeatNgramSize = 0, Beams = 1 });
 
         var events = new List<SummaryEvent>();
-        await foreach (var e in _cluster.Client.StreamAsync(jobId))
+        Task<SummaryJob?>? cancelling = null;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await foreach (var e in _cluster.Client.StreamAsync(jobId).WithCancellation(timeout.Token))
         {
             events.Add(e);
-            if (e.Kind == SummaryEventKind.Delta && events.Count(x => x.Kind == SummaryEventKind.Delta) == 3)
-                await _cluster.Client.CancelAsync(jobId);
+            if (cancelling is null && events.Count(x => x.Kind == SummaryEventKind.Delta) == 3)
+            {
+                await hold.Reached.WaitAsync(timeout.Token);
+                // The grain cancels the run as the call is invoked, then waits for the run to end, which takes the
+                // scheduler: it is released once the cancel is in.
+                cancelling = _cluster.Client.CancelAsync(jobId);
+                await cancelInvoked.WaitAsync(timeout.Token);
+                hold.Release();
+            }
         }
+        Assert.NotNull(cancelling);
+        await cancelling;
 
         var job = await _cluster.Client.GetAsync(jobId);
         Assert.Equal(SummaryStatus.Cancelled, job!.Status);
