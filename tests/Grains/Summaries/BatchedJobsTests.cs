@@ -36,6 +36,38 @@ public sealed class BatchedJobsTests
     }
 
     [Fact]
+    public async Task JobsDecodingOneDocumentAtOnceShareOneStackedMemoryAndEachGetsTheTokensItGetsAlone()
+    {
+        await using var cluster = await SummarizerCluster.StartAsync(silos: 1);
+        var services = cluster.SiloServices.Single();
+        var scheduler = services.GetRequiredService<InferenceScheduler>();
+        var model = await services.GetRequiredService<ModelHost>().GetAsync();
+        var text = TinyCheckpoint.Document(1500, 2500, "pep").Document;
+        var alone = await EventsAsync(cluster, await cluster.Client.SubmitAsync(text, Short));
+        AssertFullText(alone, ShortOutput);
+        Assert.Equal(0, model.Memories.Count);
+
+        // Three jobs on the document wait while the thread is busy, so they join one iteration; it is held there.
+        using var hold = cluster.HoldSchedulers(r => r.Jobs == 3);
+        using var busy = await ThreadOccupation.OccupyAsync(w => scheduler.RunAsync(w), TimeSpan.FromMinutes(6));
+        var jobs = new[] { await cluster.Client.SubmitAsync(text, Short), await cluster.Client.SubmitAsync(text, Short), await cluster.Client.SubmitAsync(text, Short) };
+        for (var deadline = DateTime.UtcNow.AddMinutes(5); scheduler.Diagnostics.QueuedJobs < 3; await Task.Delay(20))
+            Assert.True(DateTime.UtcNow < deadline, "the jobs never queued");
+        await busy.ReleaseAsync();
+        await hold.Reached.WaitAsync(TimeSpan.FromMinutes(2));
+
+        Assert.Equal(1, model.Memories.Count);
+        hold.Release();
+        foreach (var events in await Task.WhenAll(jobs.Select(id => EventsAsync(cluster, id))))
+        {
+            AssertFullText(events, ShortOutput);
+            Assert.Equal(alone[^1].TokenIds, events[^1].TokenIds);
+        }
+        // The last job to leave gave the memory back.
+        Assert.Equal(0, model.Memories.Count);
+    }
+
+    [Fact]
     public async Task AJobWhoseShardsAreCorruptFailsAloneWhileTheJobsBatchedWithItFinishWithTheirFullText()
     {
         await using var cluster = await SummarizerCluster.StartAsync(silos: 1);
