@@ -107,11 +107,15 @@ public sealed class RedisSecurityTests
         await using var redis = await RedisServer.StartAsync(security: new(Password, User));
         var logs = new LogCapture();
 
+        // Longer command timeouts: the start fails when a command has waited its timeout for a connection, and names the
+        // refusal only if a connection attempt has met it by then; on a crowded machine the 5 s default ran out first
+        // (CI: "no connection became available", nothing more).
         var error = await Assert.ThrowsAnyAsync<Exception>(() => SiloApp.StartAsync(TinyCheckpoint.Directory, logs, 256 << 10,
-            RedisSettings(redis, "redis", "memory", "memory", wrongPassword ? WrongPassword : null)));
+            [.. RedisSettings(redis, "redis", "memory", "memory", wrongPassword ? WrongPassword : null),
+                $"--Summarizer:RedisConnectionString={redis.ConnectionString},syncTimeout=15000,asyncTimeout=15000"]));
 
         var text = error.ToString();
-        Assert.Matches(new Regex("NOAUTH|WRONGPASS|AuthenticationFailure|authentication", RegexOptions.IgnoreCase), text);
+        Assert.True(new Regex("NOAUTH|WRONGPASS|AuthenticationFailure|authentication", RegexOptions.IgnoreCase).IsMatch(text), text);
         foreach (var secret in new[] { WrongPassword, Password })
         {
             Assert.DoesNotContain(secret, text);
