@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Summarizer.Contracts;
 using Summarizer.TestSupport;
 
 namespace Summarizer.Silo.Tests;
@@ -26,9 +27,10 @@ public sealed class CancellationTests(SiloAppFixture fixture)
         {
             if (e.Event != "delta" || cancelled is not null) return;
             // The grain takes the cancellation at once, then waits for the job to leave the batch, which needs the
-            // scheduler going again.
+            // scheduler going again: released once the grain has taken it.
+            var taken = fixture.App.Calls.NextAsync<ISummaryGrain>(nameof(ISummaryGrain.CancelAsync));
             var delete = Http.DeleteAsync($"/v1/summaries/{id}");
-            await Task.WhenAny(delete, Task.Delay(TimeSpan.FromSeconds(1)));
+            await taken.WaitAsync(TimeSpan.FromMinutes(2));
             hold.Release();
             using var response = await delete;
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);

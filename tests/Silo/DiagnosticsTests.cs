@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using Summarizer.Contracts;
 using Summarizer.Grains.Inference;
 using Summarizer.TestSupport;
 
@@ -142,8 +143,9 @@ public sealed class DiagnosticsTests : IAsyncLifetime
         Assert.True(silo.GetProperty("lastIterationMs").GetDouble() > 0);
 
         // The grain cancels at once and waits for the job to leave the batch, which needs the scheduler going again.
+        var taken = app.Calls.NextAsync<ISummaryGrain>(nameof(ISummaryGrain.CancelAsync));
         var cancel = ops.DeleteAsync($"/v1/summaries/{ids[1]}");
-        await Task.WhenAny(cancel, Task.Delay(TimeSpan.FromSeconds(1)));
+        await taken.WaitAsync(TimeSpan.FromMinutes(2));
         hold.Release();
         using (var cancelled = await cancel) Assert.Equal(HttpStatusCode.OK, cancelled.StatusCode);
 

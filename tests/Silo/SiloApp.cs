@@ -14,9 +14,10 @@ public sealed class SiloApp : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private SiloApp(WebApplication app, Uri baseAddress, long maxRequestBytes)
+    private SiloApp(WebApplication app, Uri baseAddress, long maxRequestBytes, InvokedCalls calls)
     {
         _app = app;
+        Calls = calls;
         BaseAddress = baseAddress;
         MaxRequestBytes = maxRequestBytes;
         Http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromMinutes(3) };
@@ -27,6 +28,9 @@ public sealed class SiloApp : IAsyncDisposable
 
     /// <summary>The configured request body limit.</summary>
     public long MaxRequestBytes { get; }
+
+    /// <summary>Signals when the silo has invoked a grain method a test names (a call it cannot await yet).</summary>
+    public InvokedCalls Calls { get; }
 
     /// <summary>A client for the API.</summary>
     public HttpClient Http { get; }
@@ -74,6 +78,7 @@ public sealed class SiloApp : IAsyncDisposable
     public static async Task<SiloApp> StartAsync(string modelDirectory, Action<WebApplicationBuilder>? configure, long maxRequestBytes, params string[] settings)
     {
         int httpPort = RedisServer.FreePort();
+        var calls = new InvokedCalls();
         var app = SummarizerApp.Build(
         [
             $"--urls=http://127.0.0.1:{httpPort}",
@@ -86,7 +91,11 @@ public sealed class SiloApp : IAsyncDisposable
             $"--ORLEANS_CLUSTER_ID=http-tests-{Guid.NewGuid():N}",
             "--Logging:LogLevel:Default=Warning",
             .. settings,
-        ], configure);
+        ], builder =>
+        {
+            builder.Services.AddSingleton<IIncomingGrainCallFilter>(calls);
+            configure?.Invoke(builder);
+        });
         try
         {
             await app.StartAsync();
@@ -96,7 +105,7 @@ public sealed class SiloApp : IAsyncDisposable
             await app.DisposeAsync();
             throw;
         }
-        return new SiloApp(app, new Uri($"http://127.0.0.1:{httpPort}"), maxRequestBytes);
+        return new SiloApp(app, new Uri($"http://127.0.0.1:{httpPort}"), maxRequestBytes, calls);
     }
 
     /// <inheritdoc />

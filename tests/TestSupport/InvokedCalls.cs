@@ -1,9 +1,10 @@
 using System.Collections.Concurrent;
+using Orleans;
 
-namespace Summarizer.Grains.Tests;
+namespace Summarizer.TestSupport;
 
 /// <summary>
-/// The test cluster's incoming grain call filter, on every silo: it tells a test when a call of a grain method it names
+/// An incoming grain call filter on every silo of a test cluster or app: it tells a test when a call of a grain method it names
 /// has been invoked, that is, has run up to its first await. A test acts on that point of a call it cannot await yet,
 /// such as a cancel that goes on to wait for a run the test still holds.
 /// </summary>
