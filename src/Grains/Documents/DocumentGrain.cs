@@ -18,8 +18,11 @@ namespace Summarizer.Grains.Documents;
 /// and persists the manifest. Calls are not interleaved, so five simultaneous submissions of one document queue
 /// behind the first and find it encoded. Placed only on silos whose role can encode (<see cref="EncoderPlacementAttribute"/>).
 /// Store outages are waited out for up to the silo's outage limit; a failure's reason names no key or address.
+/// Its activation holds only the manifest: the text is read from the store when a repair needs it, and an idle
+/// activation is collected after <see cref="IdleMinutes"/>, so a silo's memory does not grow with documents served.
 /// </summary>
 [EncoderPlacement]
+[CollectionAgeLimit(Minutes = IdleMinutes)]
 public sealed class DocumentGrain : Grain, IDocumentGrain
 {
     private readonly IPersistentState<DocumentState> _state;
@@ -33,6 +36,10 @@ public sealed class DocumentGrain : Grain, IDocumentGrain
     private EncodingProgress _progress = new(DocumentStatus.New, 0, 0);
     private (DateTime At, RepairOutcome Outcome)? _lastRepair;
     private IGrainTimer? _forgetRepair;
+    private bool _textStored;
+
+    /// <summary>Minutes an activation stays without calls before Orleans may collect it (its state stays stored).</summary>
+    public const int IdleMinutes = 2;
 
     private const string Store = "document store";
 
@@ -58,6 +65,15 @@ public sealed class DocumentGrain : Grain, IDocumentGrain
     }
 
     private string Key => this.GetPrimaryKeyString();
+
+    /// <inheritdoc />
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // Orleans read the text with the state; only a repair needs it again, and it reads it then.
+        _textStored = _text.State.Text is not null;
+        _text.State.Text = null;
+        return Task.CompletedTask;
+    }
 
     /// <inheritdoc />
     public Task<EncodingProgress> GetProgressAsync() =>
@@ -129,10 +145,9 @@ public sealed class DocumentGrain : Grain, IDocumentGrain
         if (_lastRepair is { } last && DateTime.UtcNow - last.At < 2 * _responseTimeout && missingShards.All(last.Outcome.Indices.Contains))
             return last.Outcome;
         var manifest = _state.State.Manifest;
-        if (manifest.Status != DocumentStatus.Encoded || _text.State.Text is null)
-            throw new InvalidOperationException($"Document {Key} is not encoded; it cannot be repaired.");
+        var text = manifest.Status == DocumentStatus.Encoded ? await ReadTextAsync() : null;
+        if (text is null) throw new InvalidOperationException($"Document {Key} is not encoded; it cannot be repaired.");
         var model = await _models.GetAsync();
-        var text = _text.State.Text;
         var started = DateTime.UtcNow;
         var ids = await _worker.RunAsync(_ => model.TokenizeContent(text));
         var windows = model.PlanShards(ids.Count, new ShardingOptions(manifest.ShardLength, manifest.ShardOverlap));
@@ -214,11 +229,25 @@ public sealed class DocumentGrain : Grain, IDocumentGrain
 
     private Task WriteAsync() => StoreCalls.WriteAsync(_state, Store, _options.OutageLimit, _logger);
 
-    /// <summary>Stores the text unless it is stored already (the same text always hashes to this grain's key).</summary>
-    private Task KeepTextAsync(string text)
+    /// <summary>
+    /// Stores the text unless it is stored already (the same text always hashes to this grain's key), and lets go of
+    /// it: an activation kept for minutes per document would otherwise hold every text the silo has encoded.
+    /// </summary>
+    private async Task KeepTextAsync(string text)
     {
-        if (_text.State.Text is not null) return Task.CompletedTask;
+        if (_textStored) return;
         _text.State.Text = text;
-        return StoreCalls.WriteAsync(_text, Store, _options.OutageLimit, _logger);
+        try { await StoreCalls.WriteAsync(_text, Store, _options.OutageLimit, _logger); }
+        finally { _text.State.Text = null; }
+        _textStored = true;
+    }
+
+    /// <summary>The stored text, read for this one use and not kept.</summary>
+    private async Task<string?> ReadTextAsync()
+    {
+        await StoreCalls.RunAsync(Store, () => _text.ReadStateAsync(), _options.OutageLimit, _logger);
+        var text = _text.State.Text;
+        _text.State.Text = null;
+        return text;
     }
 }

@@ -25,11 +25,18 @@ namespace Summarizer.Grains.Summaries;
 /// while the job runs; placed on the caller's silo when it can be, so a job submitted over HTTP runs on (and counts
 /// against) the silo that accepted it. A job found unfinished on activation runs again from its log: the tokens it
 /// published are its decoder's prefix (one pass, nothing decoded again), and it publishes only what follows.
+/// A running job's activation is never collected; a finished one is collected after
+/// <see cref="FinishedIdleMinutes"/> without calls (everything it serves is stored), so a silo's memory does not grow
+/// with the jobs it has run.
 /// </summary>
+[CollectionAgeLimit(Minutes = FinishedIdleMinutes)]
 [Reentrant]
 [PreferLocalPlacement]
 public sealed class SummaryGrain : Grain, ISummaryGrain, IGrainMigrationParticipant
 {
+    /// <summary>Minutes a finished job's activation stays without calls before Orleans may collect it.</summary>
+    public const int FinishedIdleMinutes = 2;
+
     private const string JobStore = "job store";
     private static readonly TimeSpan CancelWait = TimeSpan.FromSeconds(10);
 
@@ -212,16 +219,21 @@ public sealed class SummaryGrain : Grain, ISummaryGrain, IGrainMigrationParticip
 
     private async Task RunAsync(bool resumed)
     {
-        // A keep-alive timer holds the activation while the job runs, however long it goes without calls.
-        using var keepAlive = this.RegisterGrainTimer(_ => Task.CompletedTask, new GrainTimerCreationOptions(TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1)) { KeepAlive = true, Interleave = true });
-        // A conflict means another activation published meanwhile (this one outlived its silo's shutdown): read the
-        // log again and go on from it.
-        for (int attempt = 1; await RunOnceAsync(resumed) && attempt < 5; attempt++)
+        // The activation is never collected while the job runs, however long it goes without calls; once it ends,
+        // the normal idle age applies again.
+        DelayDeactivation(TimeSpan.MaxValue);
+        try
         {
-            await _events.ReloadAsync();
-            _slots.TakeSilo();
-            resumed = true;
+            // A conflict means another activation published meanwhile (this one outlived its silo's shutdown): read
+            // the log again and go on from it.
+            for (int attempt = 1; await RunOnceAsync(resumed) && attempt < 5; attempt++)
+            {
+                await _events.ReloadAsync();
+                _slots.TakeSilo();
+                resumed = true;
+            }
         }
+        finally { DelayDeactivation(TimeSpan.Zero); }
     }
 
     /// <summary>One run of the job; true when it must run again from a reloaded log.</summary>
