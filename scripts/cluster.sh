@@ -14,7 +14,9 @@
 # serves 18080+i), SILO_BASE (21110), GATEWAY_BASE (31000), MODEL_DIR (default: a tiny random checkpoint in
 # CLUSTER_DIR/model), SERVICE_ID (summarizer-local), CONFIGURATION (Release), SHARD_LENGTH (256), RESPONSE_TIMEOUT
 # (00:00:15: Orleans' grain-call timeout; long calls such as encoding are followed past it, and calls to a dead silo are
-# retried). Redis runs with appendfsync always, so an acknowledged job event survives a Redis restart.
+# retried), TORCH_THREADS (libtorch threads per silo; default: the machine's cores divided by SILOS, at least 1),
+# OMP_WAIT_POLICY (PASSIVE: a silo's idle kernel threads sleep instead of spinning on cores the others need).
+# Redis runs with appendfsync always, so an acknowledged job event survives a Redis restart.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 dir=${CLUSTER_DIR:-$root/.cluster}
@@ -26,6 +28,9 @@ gateway_base=${GATEWAY_BASE:-31000}
 service_id=${SERVICE_ID:-summarizer-local}
 config=${CONFIGURATION:-Release}
 silo_dll=$root/src/Silo/bin/$config/net10.0/Summarizer.Silo.dll
+# The silos share this machine's cores: each gets its share for libtorch's kernels, or they oversubscribe the CPU.
+cores=$(nproc)
+torch_threads=${TORCH_THREADS:-$(( cores / silos > 0 ? cores / silos : 1 ))}
 cli_dll=$root/src/Cli/bin/$config/net10.0/summarizer.dll
 mkdir -p "$dir/logs"
 
@@ -52,13 +57,13 @@ ensure_built() {
 start_silo() {
   local i=$1
   if [ -f "$dir/silo-$i.pid" ] && kill -0 "$(cat "$dir/silo-$i.pid")" 2>/dev/null; then return; fi
-  ORLEANS_SERVICE_ID=$service_id ORLEANS_CLUSTER_ID=$service_id \
+  OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE} ORLEANS_SERVICE_ID=$service_id ORLEANS_CLUSTER_ID=$service_id \
   Summarizer__ModelDirectory=${MODEL_DIR:-$dir/model} \
   Summarizer__Clustering=redis Summarizer__GrainStorage=redis Summarizer__KvStore=redis \
   Summarizer__RedisConnectionString="127.0.0.1:$redis_port,abortConnect=false,connectTimeout=2000" \
   Summarizer__AdvertisedAddress=127.0.0.1 Summarizer__Api__AllowAnonymous=${ALLOW_ANONYMOUS:-true} \
   Summarizer__SiloPort=$((silo_base + i)) Summarizer__GatewayPort=$((gateway_base + i)) \
-  Summarizer__ShardLength=${SHARD_LENGTH:-256} \
+  Summarizer__ShardLength=${SHARD_LENGTH:-256} Summarizer__TorchThreads=$torch_threads \
   Orleans__ClusterMembership__ProbeTimeout=00:00:02 Orleans__ClusterMembership__NumMissedProbesLimit=2 \
   Orleans__ClusterMembership__NumVotesForDeathDeclaration=1 Orleans__ClusterMembership__TableRefreshTimeout=00:00:02 \
   Orleans__ClusterMembership__IAmAliveTablePublishTimeout=00:00:05 \

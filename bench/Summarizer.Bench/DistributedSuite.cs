@@ -50,6 +50,9 @@ public sealed class LoopbackCluster : IAsyncDisposable
             // Encoding an 8K-token document with bart-base on a busy 2-core machine outlasts the script's 15 s
             // grain-call timeout, which would fail the job that waits for it.
             ["RESPONSE_TIMEOUT"] = "00:05:00",
+            // Every silo, the lone in-process one included, gets the share of the cores a silo of the 3-silo cluster
+            // gets, so the comparison differs only in the cluster (cluster.sh would give a lone silo every core).
+            ["TORCH_THREADS"] = Math.Max(1, Environment.ProcessorCount / 3).ToString(CultureInfo.InvariantCulture),
         };
     }
 

@@ -101,13 +101,16 @@ public static class LoadSuite
             Add("evictions", report.Evictions ?? 0, "shards");
             Add("peak_silo_rss_bytes", report.PeakProcessBytes ?? 0, "B");
         }
-        if (trace.Trend(WarmUpSeconds(seconds)) is var (slope, first, last, min, max))
+        if (trace.Trend(WarmUpSeconds(seconds)) is var (slope, interval, first, last, min, max))
         {
-            results.Add(new Result("load", "load.rss_trend_mib_per_min", slope, "MiB/min", new(p), MemoryTrace.FlatMiBPerMinute, slope / MemoryTrace.FlatMiBPerMinute, "RSS flat after warm-up"));
+            Add("rss_trend_mib_per_min", slope, "MiB/min");
+            Add("rss_trend_interval95_mib_per_min", interval, "MiB/min");
             Add("rss_after_warmup_bytes", first.RssBytes, "B");
             Add("rss_end_of_load_bytes", last.RssBytes, "B");
             Add("rss_range_after_warmup_bytes", max - min, "B");
         }
+        if (trace.FloorTrend(WarmUpSeconds(seconds)) is var (growth, _))
+            results.Add(new Result("load", "load.rss_floor_trend_mib_per_min", growth, "MiB/min", new(p), MemoryTrace.FlatMiBPerMinute, growth / MemoryTrace.FlatMiBPerMinute, "RSS floor growth after warm-up"));
         if (trace.Samples.LastOrDefault(s => s.Phase == "idle") is { } idle) Add("rss_idle_bytes", idle.RssBytes, "B");
     }
 
@@ -123,14 +126,14 @@ public static class LoadSuite
         static string M(long b) => (b / 1048576.0).ToString("F0", System.Globalization.CultureInfo.InvariantCulture);
         var idle = trace.Samples.LastOrDefault(s => s.Phase == "idle");
         var text = new StringBuilder("\n### Silo memory\n\n");
-        if (trace.Trend(WarmUpSeconds(seconds)) is not var (slope, first, last, min, max))
-            text.Append(System.Globalization.CultureInfo.InvariantCulture, $"The {seconds} s window leaves too few samples after its {WarmUpSeconds(seconds):F0} s warm-up to judge flatness.");
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        if (trace.Trend(WarmUpSeconds(seconds)) is not var (slope, interval, first, last, min, max) || trace.FloorTrend(WarmUpSeconds(seconds)) is not var (growth, floors))
+            text.Append(inv, $"The {seconds} s window leaves too few samples after its {WarmUpSeconds(seconds):F0} s warm-up to judge flatness.");
         else
         {
-        text.Append(System.Globalization.CultureInfo.InvariantCulture,
-            $"From {WarmUpSeconds(seconds):F0} s to the end of the {seconds} s submission window, resident memory went from {M(first.RssBytes)} MiB to {M(last.RssBytes)} MiB (range {M(min)}–{M(max)} MiB); ");
-        text.Append(System.Globalization.CultureInfo.InvariantCulture,
-            $"its least-squares trend is {slope:+0.00;-0.00} MiB/min against a flatness bound of {MemoryTrace.FlatMiBPerMinute} MiB/min: **{(Math.Abs(slope) <= MemoryTrace.FlatMiBPerMinute ? "flat" : "not flat")}**.");
+            text.Append(inv, $"From {WarmUpSeconds(seconds):F0} s to the end of the {seconds} s submission window, resident memory went from {M(first.RssBytes)} MiB to {M(last.RssBytes)} MiB (range {M(min)}–{M(max)} MiB); ");
+            text.Append(inv, $"the trend of all samples is {slope:+0.00;-0.00} ± {interval:0.00} MiB/min (95%). ");
+            text.Append(inv, $"Each minute's lowest RSS: {string.Join(", ", floors.Select(f => f.ToString("F0", inv)))} MiB, a trend of {growth:+0.00;-0.00} MiB/min against a growth bound of {MemoryTrace.FlatMiBPerMinute} MiB/min: **{(growth <= MemoryTrace.FlatMiBPerMinute ? "flat" : "growing")}**.");
         }
         if (idle is not null) text.Append($" Idle after the load: {M(idle.RssBytes)} MiB resident.");
         text.Append("\n\n| phase | seconds | RSS | anonymous | GC heap | GC committed | C heap in use | C heap free | K/V |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");

@@ -21,12 +21,14 @@ public sealed record MemorySample(double Seconds, long RssBytes, long AnonymousB
 
 /// <summary>
 /// Samples a silo's memory every few seconds from <c>/proc/PID</c> and <c>/v1/diagnostics</c>, and judges whether the
-/// resident size stays flat once warmed up: the least-squares trend of RSS over the samples after warm-up, in MiB per
-/// minute, against a bound.
+/// resident size stays flat once warmed up. Under load RSS swings by hundreds of MiB within a minute (tensors of the
+/// jobs in flight, the GC between collections), so the least-squares trend of all samples is reported with its 95%
+/// interval, and growth is judged on the floor: the trend of each minute's lowest RSS, which is what retained memory
+/// (a leak) raises and in-flight work does not.
 /// </summary>
 public sealed class MemoryTrace(int processId, string baseUrl, string adminKey)
 {
-    /// <summary>A trend below this is flat: 1 MiB a minute is 10 MiB over a 10-minute run, noise for a 1 GB process.</summary>
+    /// <summary>A floor growing no faster is flat: 1 MiB a minute is 10 MiB over a 10-minute run, noise for a 1 GB process.</summary>
     public const double FlatMiBPerMinute = 1.0;
 
     private readonly List<MemorySample> _samples = [];
@@ -58,15 +60,45 @@ public sealed class MemoryTrace(int processId, string baseUrl, string adminKey)
         }
     }
 
-    /// <summary>The trend of RSS (MiB per minute) over the load samples taken after <paramref name="warmUpSeconds"/>.</summary>
+    /// <summary>
+    /// The trend of RSS (MiB per minute) over the load samples taken after <paramref name="warmUpSeconds"/>, with the
+    /// half-width of its 95% interval.
+    /// </summary>
     /// <remarks>Null when fewer than three samples follow the warm-up (a window too short to judge).</remarks>
-    public (double MiBPerMinute, MemorySample First, MemorySample Last, long MinRss, long MaxRss)? Trend(double warmUpSeconds)
+    public (double MiBPerMinute, double Interval95, MemorySample First, MemorySample Last, long MinRss, long MaxRss)? Trend(double warmUpSeconds)
     {
-        var window = _samples.Where(s => s.Phase == "load" && s.Seconds >= warmUpSeconds).ToList();
+        var window = LoadAfter(warmUpSeconds);
         if (window.Count < 3) return null;
-        double mx = window.Average(s => s.Seconds), my = window.Average(s => (double)s.RssBytes);
-        double slope = window.Sum(s => (s.Seconds - mx) * (s.RssBytes - my)) / window.Sum(s => (s.Seconds - mx) * (s.Seconds - mx));
-        return (slope * 60 / (1 << 20), window[0], window[^1], window.Min(s => s.RssBytes), window.Max(s => s.RssBytes));
+        var (slope, interval) = Fit(window.Select(s => (s.Seconds / 60, s.RssBytes / 1048576.0)).ToList());
+        return (slope, interval, window[0], window[^1], window.Min(s => s.RssBytes), window.Max(s => s.RssBytes));
+    }
+
+    /// <summary>
+    /// Each whole minute's lowest RSS (MiB) after <paramref name="warmUpSeconds"/>, and their trend in MiB per minute:
+    /// the growth figure judged against <see cref="FlatMiBPerMinute"/>.
+    /// </summary>
+    /// <remarks>Null when fewer than three whole minutes follow the warm-up.</remarks>
+    public (double MiBPerMinute, IReadOnlyList<double> Floors)? FloorTrend(double warmUpSeconds)
+    {
+        var window = LoadAfter(warmUpSeconds);
+        var floors = window.GroupBy(s => (int)((s.Seconds - warmUpSeconds) / 60))
+            .Where(g => g.Max(s => s.Seconds) - g.Min(s => s.Seconds) >= 50) // whole minutes only (5 s samples)
+            .OrderBy(g => g.Key).Select(g => (Minute: (double)g.Key, Floor: g.Min(s => s.RssBytes) / 1048576.0)).ToList();
+        if (floors.Count < 3) return null;
+        return (Fit(floors).Slope, floors.Select(f => f.Floor).ToArray());
+    }
+
+    private List<MemorySample> LoadAfter(double warmUpSeconds) =>
+        _samples.Where(s => s.Phase == "load" && s.Seconds >= warmUpSeconds).ToList();
+
+    /// <summary>Least-squares slope of y on x, and the half-width of its 95% interval (normal approximation).</summary>
+    private static (double Slope, double Interval95) Fit(IReadOnlyList<(double X, double Y)> points)
+    {
+        double mx = points.Average(p => p.X), my = points.Average(p => p.Y);
+        double sxx = points.Sum(p => (p.X - mx) * (p.X - mx));
+        double slope = points.Sum(p => (p.X - mx) * (p.Y - my)) / sxx;
+        double residual = points.Sum(p => Math.Pow(p.Y - my - slope * (p.X - mx), 2));
+        return (slope, 1.96 * Math.Sqrt(residual / Math.Max(1, points.Count - 2) / sxx));
     }
 
     /// <summary>The samples as CSV (MiB).</summary>

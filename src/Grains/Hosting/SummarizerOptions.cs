@@ -84,6 +84,13 @@ public sealed class SummarizerOptions
     public int ShardAttentionThreads { get; set; } = 1;
 
     /// <summary>
+    /// Threads libtorch's CPU kernels use for one operation; 0 means the processor count .NET sees, which honours a
+    /// container's CPU limit (libtorch's own default, the machine's physical cores, does not). Silos sharing a
+    /// machine each take their share (<c>scripts/cluster.sh</c> divides the cores among its silos).
+    /// </summary>
+    public int TorchThreads { get; set; }
+
+    /// <summary>
     /// Move a job's decoder, once its document is encoded, to the silo holding most of the document: the document
     /// grain's silo in local mode (its memory holds the fresh shards), the silo with the most shard grains in
     /// distributed mode. Uses Orleans live grain migration; watchers follow without losing events.

@@ -38,6 +38,7 @@ public static class SummarizerSiloExtensions
 
         var services = silo.Services;
         MemoryReclaimer.ConfigureMalloc(options);
+        Summarizer.Model.Pipeline.ComputeThreads.Use(options.TorchThreads);
         services.AddSingleton<MemoryReclaimer>();
         services.AddHostedService(sp => sp.GetRequiredService<MemoryReclaimer>());
         // Failure-detection and messaging timeouts are deployment choices: Orleans:ClusterMembership and Orleans:Messaging.
@@ -147,6 +148,7 @@ public static class SummarizerSiloExtensions
         Require(o.Device == "cpu" || o.Device.StartsWith("cuda", StringComparison.Ordinal), nameof(o.Device), $"must be 'cpu', 'cuda' or 'cuda:N', not '{o.Device}'.");
         Require(o.ShutdownTimeoutSeconds >= 1, nameof(o.ShutdownTimeoutSeconds), "must be at least 1.");
         Require(o.ShardAttentionThreads >= 1, nameof(o.ShardAttentionThreads), "must be at least 1.");
+        Require(o.TorchThreads >= 0, nameof(o.TorchThreads), "must be 0 (the processor count) or more.");
         Require(o.MaxBatchRows >= 1, nameof(o.MaxBatchRows), "must be at least 1.");
         Require(o.EncoderBudgetPerIteration >= TimeSpan.Zero, nameof(o.EncoderBudgetPerIteration), "must not be negative.");
         Require(o.MemoryBudgetBytes >= 1, nameof(o.MemoryBudgetBytes), "must be positive.");

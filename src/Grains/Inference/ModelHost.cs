@@ -43,7 +43,8 @@ public sealed class ModelHost : IDisposable
             try
             {
                 var model = SummarizationModel.Load(dir, _options.Device, new TokenizerOptions(_options.SourceLanguage, _options.TargetLanguage));
-                _logger.LogInformation("Loaded model {Directory} ({Type}, fingerprint {Fingerprint}) on {Device}.", dir, model.Config.ModelType, model.Fingerprint, _options.Device);
+                _logger.LogInformation("Loaded model {Directory} ({Type}, fingerprint {Fingerprint}) on {Device}, {Threads} CPU threads per operation.",
+                    dir, model.Config.ModelType, model.Fingerprint, _options.Device, Summarizer.Model.Pipeline.ComputeThreads.Current);
                 return model;
             }
             catch (Exception e)

@@ -14,6 +14,7 @@ public sealed class SiloSettingsTests
     [InlineData("MallocMmapThresholdBytes", "-1")]
     [InlineData("MallocArenas", "-1")]
     [InlineData("MaxBatchRows", "0")]
+    [InlineData("TorchThreads", "-1")]
     [InlineData("EncoderBudgetPerIteration", "-00:00:01")]
     public void ASiloSettingOutOfRangeStopsTheSiloNamingIt(string setting, string value)
     {
