@@ -5,7 +5,8 @@ namespace Summarizer.Deploy.Tests;
 
 /// <summary>
 /// The environment Kubernetes would give a container: <c>envFrom</c> ConfigMaps first, then <c>env</c> in order
-/// (later wins), field references from the pod, secret keys from the given values, and <c>$(NAME)</c>
+/// (later wins), field references from the pod, resource references from its containers, secret keys from the given
+/// values, and <c>$(NAME)</c>
 /// expanded against variables defined earlier, as the kubelet does.
 /// </summary>
 internal static partial class ContainerEnvironment
@@ -29,6 +30,7 @@ internal static partial class ContainerEnvironment
                 { FieldRef: { } field } => Field(field.FieldPath, podName, podIp, labels),
                 { SecretKeyRef: { } secret } => secrets[(secret.Name, secret.Key)],
                 { ConfigMapKeyRef: { } key } => rendered.Named<V1ConfigMap>(key.Name).Data[key.Key],
+                { ResourceFieldRef: { } resource } => Resource(deployment, resource),
                 _ => throw new NotSupportedException($"valueFrom of {variable.Name}"),
             };
         }
@@ -42,6 +44,20 @@ internal static partial class ContainerEnvironment
         var label = LabelPath().Match(path);
         if (label.Success) return labels[label.Groups[1].Value];
         throw new NotSupportedException("fieldRef " + path);
+    }
+
+    /// <summary>A container's request or limit in units of the divisor, rounded up, as the kubelet gives it.</summary>
+    private static string Resource(V1Deployment deployment, V1ResourceFieldSelector selector)
+    {
+        var container = deployment.Spec.Template.Spec.Containers.Single(c => c.Name == selector.ContainerName);
+        var (kind, name) = selector.Resource.Split('.', 2) switch
+        {
+            ["requests", var n] => (container.Resources.Requests, n),
+            ["limits", var n] => (container.Resources.Limits, n),
+            _ => throw new NotSupportedException("resourceFieldRef " + selector.Resource),
+        };
+        decimal value = kind[name].ToDecimal(), divisor = selector.Divisor?.ToDecimal() ?? 1m;
+        return ((long)Math.Ceiling(value / divisor)).ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private static string Expand(string value, Dictionary<string, string> env) =>

@@ -44,6 +44,8 @@ public sealed class ManifestConfiguredSiloTests
         env["Summarizer__RedisConnectionString"] = env["Summarizer__RedisConnectionString"].Replace("summarizer-redis:6379", $"127.0.0.1:{redis.Port}", StringComparison.Ordinal);
         Assert.Equal("127.0.0.1", env["Summarizer__AdvertisedAddress"]);
         Assert.Equal("summarizer-silo-test-0", env["Summarizer__SiloName"]);
+        // libtorch's kernel threads follow the pod's CPU request (no CPU limit for .NET to see).
+        Assert.Equal(container.Resources.Requests["cpu"].ToDecimal().ToString("0"), env["Summarizer__TorchThreads"]);
         // With the monitoring component: /metrics on the port the PodMonitor scrapes (free here), as the container declares.
         int? metricsPort = null;
         if (env.TryGetValue("Summarizer__Telemetry__MetricsPort", out var declared))
