@@ -61,12 +61,22 @@ public sealed class SummarizerCluster : IAsyncDisposable
         return new SummarizerCluster(cluster, calls);
     }
 
+    /// <summary>
+    /// Every event of the job's stream after <paramref name="afterSequence"/>, to its end; cancelled after
+    /// <paramref name="limit"/> (3 minutes unless given).
+    /// </summary>
+    public async Task<List<Summarizer.Contracts.SummaryEvent>> EventsAsync(string jobId, long afterSequence = 0, TimeSpan? limit = null)
+    {
+        using var timeout = new CancellationTokenSource(limit ?? TimeSpan.FromMinutes(3));
+        var events = new List<Summarizer.Contracts.SummaryEvent>();
+        await foreach (var e in Client.StreamAsync(jobId, afterSequence).WithCancellation(timeout.Token)) events.Add(e);
+        return events;
+    }
+
     /// <summary>Streams the job to its end and asserts it completed (showing the error if not); returns the done event.</summary>
     public async Task<Summarizer.Contracts.SummaryEvent> DoneAsync(string jobId)
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        Summarizer.Contracts.SummaryEvent? last = null;
-        await foreach (var e in Client.StreamAsync(jobId).WithCancellation(timeout.Token)) last = e;
+        var last = (await EventsAsync(jobId)).LastOrDefault();
         Assert.True(last?.Kind == Summarizer.Contracts.SummaryEventKind.Done, last?.Error ?? "the stream ended without a final event");
         return last!;
     }

@@ -22,21 +22,13 @@ public sealed class ActivationCollectionTests : IAsyncLifetime
     private async Task<int> ActivationsAsync<TGrain>() =>
         (await Management.GetSimpleGrainStatistics()).Where(s => s.GrainType.Contains(typeof(TGrain).Name, StringComparison.Ordinal)).Sum(s => s.ActivationCount);
 
-    private async Task<List<SummaryEvent>> StreamAsync(string jobId)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        var events = new List<SummaryEvent>();
-        await foreach (var e in _cluster.Client.StreamAsync(jobId).WithCancellation(timeout.Token)) events.Add(e);
-        return events;
-    }
-
     [Fact]
     public async Task CollectedFinishedJobsStillServeTheirSummaryAndTheirDocumentIsNotEncodedAgain()
     {
         var text = TinyCheckpoint.Document(1500, 2500, "pep").Document;
         var options = new SummaryRequestOptions { MaxNewTokens = 12 };
         var first = await _cluster.Client.SubmitAsync(text, options);
-        var streamed = await StreamAsync(first);
+        var streamed = await _cluster.EventsAsync(first);
         Assert.Equal(SummaryEventKind.Done, streamed[^1].Kind);
         Assert.True(await ActivationsAsync<SummaryGrain>() > 0);
 
@@ -47,7 +39,7 @@ public sealed class ActivationCollectionTests : IAsyncLifetime
         var job = await _cluster.Client.GetAsync(first);
         Assert.Equal(SummaryStatus.Completed, job!.Status);
         Assert.Equal(streamed[^1].Text, job.Text);
-        var replayed = await StreamAsync(first);
+        var replayed = await _cluster.EventsAsync(first);
         Assert.Equal(streamed.Select(e => (e.Sequence, e.Kind, e.Text)), replayed.Select(e => (e.Sequence, e.Kind, e.Text)));
 
         var again = await _cluster.DoneAsync(await _cluster.Client.SubmitAsync(text, options));

@@ -17,14 +17,9 @@ public sealed class BatchedJobsTests
 
     private static SummaryRequestOptions Forced(int tokens) => new() { MaxNewTokens = tokens, MinNewTokens = tokens, NoRepeatNgramSize = 0 };
 
-    private static async Task<List<SummaryEvent>> EventsAsync(SummarizerCluster cluster, string jobId)
-    {
-        // Generous: on a crowded machine an iteration can take a second.
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(10));
-        var events = new List<SummaryEvent>();
-        await foreach (var e in cluster.Client.StreamAsync(jobId).WithCancellation(timeout.Token)) events.Add(e);
-        return events;
-    }
+    // Generous: on a crowded machine an iteration can take a second.
+    private static Task<List<SummaryEvent>> EventsAsync(SummarizerCluster cluster, string jobId) =>
+        cluster.EventsAsync(jobId, limit: TimeSpan.FromMinutes(10));
 
     private static void AssertFullText(List<SummaryEvent> events, int tokens)
     {

@@ -14,14 +14,6 @@ public sealed class SummaryGrainTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _cluster.DisposeAsync();
 
-    private static async Task<List<SummaryEvent>> CollectAsync(IAsyncEnumerable<SummaryEvent> events)
-    {
-        var list = new List<SummaryEvent>();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await foreach (var e in events.WithCancellation(timeout.Token)) list.Add(e);
-        return list;
-    }
-
     [Fact]
     public async Task StreamedSummaryEqualsWhatTheModelCoreGeneratesInProcess()
     {
@@ -29,7 +21,7 @@ public sealed class SummaryGrainTests : IAsyncLifetime
         var options = new SummaryRequestOptions { MaxNewTokens = 24, Beams = 2 };
 
         var jobId = await _cluster.Client.SubmitAsync(text, options);
-        var events = await CollectAsync(_cluster.Client.StreamAsync(jobId));
+        var events = await _cluster.EventsAsync(jobId);
 
         using var model = SummarizationModel.Load(TinyCheckpoint.Directory);
         var ids = model.TokenizeContent(DocumentKeys.Normalize(text));
@@ -58,7 +50,7 @@ public sealed class SummaryGrainTests : IAsyncLifetime
         var options = new SummaryRequestOptions { MaxNewTokens = 8 };
 
         var jobs = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => _cluster.Client.SubmitAsync(text, options)));
-        var results = await Task.WhenAll(jobs.Select(j => CollectAsync(_cluster.Client.StreamAsync(j))));
+        var results = await Task.WhenAll(jobs.Select(j => _cluster.EventsAsync(j)));
 
         var dones = results.Select(r => r.Single(e => e.Kind == SummaryEventKind.Done)).ToArray();
         int shards = dones[0].Statistics!.ShardCount;
@@ -78,10 +70,10 @@ public sealed class SummaryGrainTests : IAsyncLifetime
     {
         var text = TinyCheckpoint.Document(1000, 1500).Document;
         var jobId = await _cluster.Client.SubmitAsync(text, new SummaryRequestOptions { MaxNewTokens = 12 });
-        var live = await CollectAsync(_cluster.Client.StreamAsync(jobId));
+        var live = await _cluster.EventsAsync(jobId);
 
-        var late = await CollectAsync(_cluster.Client.StreamAsync(jobId));
-        var resumed = await CollectAsync(_cluster.Client.StreamAsync(jobId, afterSequence: 2));
+        var late = await _cluster.EventsAsync(jobId);
+        var resumed = await _cluster.EventsAsync(jobId, afterSequence: 2);
 
         static string Show(SummaryEvent e) => $"{e.Sequence}:{e.Kind}:{e.Text}:{string.Join(",", e.TokenIds)}:{e.ShardsDone}/{e.ShardsTotal}";
         Assert.Equal(live.Select(Show), late.Select(Show));
