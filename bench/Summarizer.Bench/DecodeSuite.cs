@@ -109,7 +109,7 @@ public static class DecodeSuite
     }
 
     /// <summary>A job's own view of a shared memory: attended alone, never folded with other jobs (as distinct documents are).</summary>
-    private sealed class OwnDocument(ICrossAttentionMemory inner) : ICrossAttentionMemory
+    internal sealed class OwnDocument(ICrossAttentionMemory inner) : ICrossAttentionMemory
     {
         public Tensor Attend(int layer, Tensor query, int positions = 1) => inner.Attend(layer, query, positions);
     }

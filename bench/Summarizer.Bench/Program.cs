@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using Summarizer.Bench;
 
-// Usage: --suite all|crossattn,encode-once,decode,attribution,encoder,memory,distributed,redis,realdocs,load,job-writes,lse-merge [--quick [--full SUITES]] --out DIR
-//        [--load-clients N --load-seconds S --load-grain-storage memory|redis --load-env K=V,...] [--dist-model tiny|bart-base]
+// Usage: --suite all|crossattn,encode-once,decode,attribution,encoder,memory,distributed,redis,realdocs,load,job-writes,lse-merge,step [--quick [--full SUITES]] --out DIR
+//        [--load-clients N --load-seconds S --load-grain-storage memory|redis --load-kv-budget-mib M --load-env K=V,...] [--dist-model tiny|bart-base]
 //        [--threads N] [--dist-model bart-base|tiny]
 //        --report DIR [--docs docs/benchmarks.md] [--images docs/bench] [--readme README.md]
 string? Arg(string name) => Array.IndexOf(args, name) is int i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
@@ -24,7 +24,7 @@ if (Arg("--threads") is { } threads) TorchSharp.torch.set_num_threads(int.Parse(
 var outDir = Arg("--out") ?? "bench-results";
 Directory.CreateDirectory(outDir);
 Plots.Directory = outDir;
-string[] all = ["crossattn", "encode-once", "decode", "encoder", "memory", "distributed", "redis", "realdocs", "load", "job-writes", "lse-merge", "attribution"];
+string[] all = ["crossattn", "encode-once", "decode", "encoder", "memory", "distributed", "redis", "realdocs", "load", "job-writes", "lse-merge", "attribution", "step"];
 var suiteArg = Arg("--suite") ?? "all";
 var suites = suiteArg == "all" ? all : suiteArg.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 foreach (var s in suites)
@@ -51,6 +51,13 @@ Timed("attribution", () =>
     using var model = new RandomModel(Summarizer.Model.Checkpoints.RandomCheckpoint.Preset.BartBase);
     using var _ = TorchSharp.torch.no_grad();
     AttributionCost.Run(results, model, Quick("attribution"));
+});
+Timed("step", () =>
+{
+    // The decode suite's step profile alone: a batched step's cost against its rows.
+    using var model = new RandomModel(Summarizer.Model.Checkpoints.RandomCheckpoint.Preset.BartBase);
+    using var _ = TorchSharp.torch.no_grad();
+    StepProfile.Run(results, model, Quick("step"));
 });
 Timed("encoder", () => ModelSuites.Encoder(results, Quick("encoder")));
 if (suites.Contains("memory") || suites.Contains("redis"))
@@ -89,7 +96,10 @@ if (suites.Contains("load"))
     var storage = Arg("--load-grain-storage") ?? "memory";
     // Extra environment for the silo process (runtime settings to compare, e.g. DOTNET_gcServer=0), comma-separated.
     var siloEnvironment = (Arg("--load-env") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(kv => kv.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv[1]);
-    await LoadSuite.RunAsync(results, outDir, clients, seconds, budgetBytes: 16L << 20, grainStorage: storage, siloEnvironment);
+    // The K/V budget: 16 MiB by default, small enough that concurrent jobs evict each other's shards (the memory bound
+    // under pressure); --load-kv-budget-mib 2048 is the silo's default budget.
+    long budgetMiB = Arg("--load-kv-budget-mib") is { } b ? long.Parse(b, System.Globalization.CultureInfo.InvariantCulture) : 16;
+    await LoadSuite.RunAsync(results, outDir, clients, seconds, budgetBytes: budgetMiB << 20, grainStorage: storage, siloEnvironment);
     Console.WriteLine($"[load] {sw.Elapsed.TotalSeconds:F0} s");
     save();
 }

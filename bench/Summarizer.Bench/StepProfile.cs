@@ -8,9 +8,10 @@ namespace Summarizer.Bench;
 
 /// <summary>
 /// The batched decoder step alone, warm, against the rows it carries: what one iteration's forward pass costs with
-/// 1-16 greedy rows (each row its own job, cache and memory reader), beside the two matrix products that dominate it at
-/// those shapes (the LM head and one feed-forward layer), so a step's growth with rows can be told apart from
-/// per-job work (self- and cross-attention, copies) around the products.
+/// 1-16 greedy rows (each row its own job and cache; all on one document, or each attending alone as on distinct
+/// documents), beside the two matrix products that dominate it at those shapes (the LM head and one feed-forward
+/// layer, plain and weight-first), so a step's growth with rows can be told apart from per-job work (self- and
+/// cross-attention, copies) around the products.
 /// </summary>
 internal static class StepProfile
 {
@@ -28,23 +29,40 @@ internal static class StepProfile
         using var fc1 = randn(ffn, d);
         Console.WriteLine($"[decode] step profile: rows {string.Join("/", RowCounts)}, {steps} warm steps each, cache {cachePositions} positions, 1,024-token memory");
         foreach (int rows in RowCounts)
+            foreach (var documents in new[] { "one", "distinct" })
+                StepTime(results, model, memory, rows, documents, steps, cachePositions);
+        foreach (int rows in RowCounts)
         {
-            var caches = Enumerable.Range(0, rows).Select(_ => model.Network.CreateCache()).ToArray();
-            var segments = caches.Select(c => new DecodeSegment([5], c, memory)).ToArray();
-            var failures = new Exception?[rows];
-            void Step()
-            {
-                using var scope = NewDisposeScope();
-                model.Network.DecodeBatch(segments, failures).data<float>().ToArray();
-            }
-            for (int i = 0; i < cachePositions; i++) Step();   // warm, and a realistic cache length
             var p = new Dictionary<string, object> { ["model"] = model.Name, ["source_tokens"] = 1024, ["rows"] = rows, ["cache"] = cachePositions };
-            results.Add(new Result("decode", "decode.step_ms", Timing.MedianMs(steps, Step), "ms", p));
             using var x = randn(rows, d);
-            results.Add(new Result("decode", "decode.lm_head_ms", Timing.MedianMs(steps, () => { using var y = nn.functional.linear(x, lmHead); }), "ms", new(p)));
-            results.Add(new Result("decode", "decode.ffn_ms", Timing.MedianMs(steps, () => { using var y = nn.functional.linear(x, fc1); }), "ms", new(p)));
-            foreach (var c in caches) c.Dispose();
+            // Plain x·Wᵀ (a job alone) and weight-first (W·xᵀ)ᵀ (a step batched across jobs, Layers/BatchedProducts).
+            results.Add(new Result("decode", "decode.lm_head_ms", Timing.MedianMs(steps, () => { using var y = nn.functional.linear(x, lmHead); }), "ms", new(p) { ["layout"] = "plain" }));
+            results.Add(new Result("decode", "decode.lm_head_ms", Timing.MedianMs(steps, () => { using var y = lmHead.matmul(x.t()); }), "ms", new(p) { ["layout"] = "weight-first" }));
+            results.Add(new Result("decode", "decode.ffn_ms", Timing.MedianMs(steps, () => { using var y = nn.functional.linear(x, fc1); }), "ms", new(p) { ["layout"] = "plain" }));
+            results.Add(new Result("decode", "decode.ffn_ms", Timing.MedianMs(steps, () => { using var y = fc1.matmul(x.t()); }), "ms", new(p) { ["layout"] = "weight-first" }));
         }
         foreach (var s in shards) s.Dispose();
+    }
+
+    /// <summary>
+    /// One warm step over <paramref name="rows"/> greedy jobs: all on one document (their cross-attention folded into
+    /// one call) or each on its own (attended alone, as distinct documents are).
+    /// </summary>
+    private static void StepTime(ResultSet results, RandomModel model, ICrossAttentionMemory memory, int rows, string documents, int steps, int cachePositions)
+    {
+        var caches = Enumerable.Range(0, rows).Select(_ => model.Network.CreateCache()).ToArray();
+        var segments = caches.Select(c => new DecodeSegment([5], c, documents == "one" ? memory : new DecodeSuite.OwnDocument(memory))).ToArray();
+        var failures = new Exception?[rows];
+        void Step()
+        {
+            using var scope = NewDisposeScope();
+            model.Network.DecodeBatch(segments, failures).data<float>().ToArray();
+        }
+        for (int i = 0; i < cachePositions; i++) Step();   // warm, and a realistic cache length
+        var p = new Dictionary<string, object> { ["model"] = model.Name, ["source_tokens"] = 1024, ["rows"] = rows, ["cache"] = cachePositions, ["documents"] = documents };
+        double ms = Timing.MedianMs(steps, Step);
+        results.Add(new Result("decode", "decode.step_ms", ms, "ms", p));
+        Console.WriteLine($"[decode] step, {rows} rows, {documents} document(s): {ms:F1} ms");
+        foreach (var c in caches) c.Dispose();
     }
 }

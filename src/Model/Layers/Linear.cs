@@ -16,7 +16,7 @@ internal sealed class Linear : IDisposable
 
     public Tensor? Bias { get; }
 
-    public Tensor Forward(Tensor x) => nn.functional.linear(x, Weight, Bias);
+    public Tensor Forward(Tensor x) => BatchedProducts.Linear(x, Weight, Bias);
 
     public void Dispose()
     {

@@ -1,5 +1,6 @@
 using Summarizer.Model.Attention;
 using Summarizer.Model.Bart;
+using Summarizer.Model.Layers;
 using Summarizer.Model.Network;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -62,8 +63,11 @@ public sealed partial class T5Model
     public int? MaxDecoderPositions => Config.DecoderPositionLimit;
 
     /// <inheritdoc />
-    public Tensor DecodeBatch(IReadOnlyList<DecodeSegment> segments, Exception?[] failures) =>
-        Logits(_decoder.Forward(segments, failures).squeeze(1));
+    public Tensor DecodeBatch(IReadOnlyList<DecodeSegment> segments, Exception?[] failures)
+    {
+        using var products = BatchedProducts.Across(segments.Count);
+        return Logits(_decoder.Forward(segments, failures).squeeze(1));
+    }
 
     /// <inheritdoc />
     public (Tensor LastLogits, Tensor? TokenLogProbs) DecodePrefix(Tensor ids, SelfAttentionCache cache, ICrossAttentionMemory memory, bool tokenLogProbs) =>

@@ -92,6 +92,33 @@ public sealed class FamilyBatchingTests
 
     [Theory]
     [MemberData(nameof(TinyFamily.Types), MemberType = typeof(TinyFamily))]
+    public void EveryFamilysJobAloneInTheBatchedStepGetsExactlyTheLogitsOfItsOwnStepAtEightBeams(string family)
+    {
+        // Eight rows of one job: the range where the LM head used to be padded to 16 rows. Alone, a job's products must
+        // be the plain ones its one-job step (and Hugging Face's F.linear) computes, to the bit.
+        using var model = TinyFamily.Create(family);
+        var doc = Document(model, 70, 4, 2);
+        using var memory = new ShardedCrossAttention(doc, CrossAttentionMode.Exact);
+        using var alone = new LocalDecodeTarget(model, memory);
+        using var cache = model.CreateCache();
+        var random = new Random(5);
+        for (int step = 0; step < 4; step++)
+        {
+            var tokens = Enumerable.Range(0, 8).Select(_ => random.Next(4, 300)).ToArray();
+            var failures = new Exception?[1];
+            float[] batch;
+            using (var scope = NewDisposeScope())
+            using (no_grad())
+                batch = LocalDecodeTarget.ToHost(model.DecodeBatch([new DecodeSegment(tokens, cache, memory)], failures));
+            Assert.Null(failures[0]);
+            var expected = alone.Step(tokens, logSoftmax: false);
+            Assert.True(expected.AsSpan().SequenceEqual(batch), $"{family}, step {step}: largest difference {MaxDifference(expected, batch):G3}");
+        }
+        foreach (var s in doc) s.Dispose();
+    }
+
+    [Theory]
+    [MemberData(nameof(TinyFamily.Types), MemberType = typeof(TinyFamily))]
     public void EveryFamilysPrefixPassRebuildsTheCacheStepByStepDecodingBuilds(string family)
     {
         using var model = TinyFamily.Create(family);
