@@ -31,6 +31,9 @@ internal static class StepProfile
         foreach (int rows in RowCounts)
             foreach (var documents in new[] { "one", "distinct" })
                 StepTime(results, model, memory, rows, documents, steps, cachePositions);
+        // A summary's later steps: each job's cache at 128 positions.
+        foreach (int rows in new[] { 1, 8 })
+            StepTime(results, model, memory, rows, "one", steps, 128);
         foreach (int rows in RowCounts)
         {
             var p = new Dictionary<string, object> { ["model"] = model.Name, ["source_tokens"] = 1024, ["rows"] = rows, ["cache"] = cachePositions };
@@ -62,7 +65,7 @@ internal static class StepProfile
         var p = new Dictionary<string, object> { ["model"] = model.Name, ["source_tokens"] = 1024, ["rows"] = rows, ["cache"] = cachePositions, ["documents"] = documents };
         double ms = Timing.MedianMs(steps, Step);
         results.Add(new Result("decode", "decode.step_ms", ms, "ms", p));
-        Console.WriteLine($"[decode] step, {rows} rows, {documents} document(s): {ms:F1} ms");
+        Console.WriteLine($"[decode] step, {rows} rows, {documents} document(s), cache {cachePositions}: {ms:F1} ms");
         foreach (var c in caches) c.Dispose();
     }
 }

@@ -5,10 +5,10 @@ namespace Summarizer.Model.Layers;
 
 /// <summary>
 /// How a projection's product is laid out while a step holds the rows of several jobs. libtorch's CPU GEMM for
-/// <c>x · Wᵀ</c> with a few rows packs the weight for a kernel that does not pay off until 16 rows: bart-base's products
-/// over all six decoder layers and the LM head cost about 20 ms at 1 row, 60 ms at 8 and 75 ms at 12. Written
-/// weight-first, <c>(W · xᵀ)ᵀ</c>, the same products cost 35–40 ms from 4 to 16 rows (<c>decode.step_ms</c> in
-/// docs/benchmarks.md). Below 4 rows the plain product is faster.
+/// <c>x · Wᵀ</c> costs more per row below 16 rows, where it switches kernels: bart-base's products over all six decoder
+/// layers and the LM head cost about 20 ms at 1 row, 60 ms at 8 and 75 ms at 12. Written weight-first,
+/// <c>(W · xᵀ)ᵀ</c>, the same products cost 35–40 ms from 4 to 16 rows; below 4 rows the plain product is faster
+/// (docs/benchmarks.md, "Products weight-first across jobs"; <c>decode.lm_head_ms</c> and <c>decode.ffn_ms</c>).
 /// <para>
 /// Weight-first is used only in a step batched across jobs (<see cref="Across"/>). A job alone — whatever its beams —
 /// keeps the plain product, the one Hugging Face's <c>F.linear</c> runs at the same shapes, so its logits stay
