@@ -60,23 +60,33 @@ public sealed class SelfAttentionCache : IDisposable
     /// <summary>A buffer shaped like <paramref name="like"/> with room for <paramref name="length"/> positions, holding the committed ones.</summary>
     private Tensor Room(Tensor? buffer, Tensor like, long length)
     {
-        if (buffer is not null && buffer.shape[0] != like.shape[0])
+        if (buffer is null) return Buffer(like.shape[0], like, Math.Max(length, InitialCapacity));
+        if (buffer.shape[0] != like.shape[0])
             throw new InvalidOperationException($"The cache holds {buffer.shape[0]} rows; the step has {like.shape[0]}.");
-        long capacity = buffer?.shape[2] ?? 0;
-        if (length <= capacity) return buffer!;
+        long capacity = buffer.shape[2];
         // Half again: a handful of copies over a 140-token summary, with little room left unused.
-        long grown = Math.Max(length, Math.Max(InitialCapacity, capacity + capacity / 2));
-        var next = empty([like.shape[0], like.shape[1], grown, like.shape[3]], dtype: like.dtype, device: like.device).DetachFromDisposeScope();
-        if (buffer is not null)
+        return length <= capacity ? buffer : Move(buffer, Math.Max(length, capacity + capacity / 2), rows: null);
+    }
+
+    /// <summary>An empty buffer of <paramref name="rows"/> rows and <paramref name="capacity"/> positions, owned here.</summary>
+    private static Tensor Buffer(long rows, Tensor like, long capacity) =>
+        empty([rows, like.shape[1], capacity, like.shape[3]], dtype: like.dtype, device: like.device).DetachFromDisposeScope();
+
+    /// <summary>
+    /// The committed positions of <paramref name="buffer"/> (of the named <paramref name="rows"/>, in that order, when
+    /// given) in a new buffer of <paramref name="capacity"/> positions; the old one is disposed.
+    /// </summary>
+    private Tensor Move(Tensor buffer, long capacity, Tensor? rows)
+    {
+        var next = Buffer(rows?.shape[0] ?? buffer.shape[0], buffer, capacity);
+        if (Length > 0)
         {
-            if (Length > 0)
-            {
-                using var kept = buffer.narrow(2, 0, Length);
-                using var slot = next.narrow(2, 0, Length);
-                slot.copy_(kept);
-            }
-            buffer.Dispose();
+            using var committed = buffer.narrow(2, 0, Length);
+            using var kept = rows is null ? committed.alias() : committed.index_select(0, rows);
+            using var slot = next.narrow(2, 0, Length);
+            slot.copy_(kept);
         }
+        buffer.Dispose();
         return next;
     }
 
@@ -129,24 +139,9 @@ public sealed class SelfAttentionCache : IDisposable
         for (int i = 0; i < _keys.Length; i++)
         {
             if (_keys[i] is null) continue;
-            _keys[i] = Select(_keys[i]!, rows);
-            _values[i] = Select(_values[i]!, rows);
+            _keys[i] = Move(_keys[i]!, _keys[i]!.shape[2], rows);
+            _values[i] = Move(_values[i]!, _values[i]!.shape[2], rows);
         }
-    }
-
-    /// <summary>The named rows' committed positions in a buffer of the same capacity.</summary>
-    private Tensor Select(Tensor buffer, Tensor rows)
-    {
-        var next = empty([rows.shape[0], buffer.shape[1], buffer.shape[2], buffer.shape[3]], dtype: buffer.dtype, device: buffer.device).DetachFromDisposeScope();
-        if (Length > 0)
-        {
-            using var committed = buffer.narrow(2, 0, Length);
-            using var kept = committed.index_select(0, rows);
-            using var slot = next.narrow(2, 0, Length);
-            slot.copy_(kept);
-        }
-        buffer.Dispose();
-        return next;
     }
 
     /// <inheritdoc />

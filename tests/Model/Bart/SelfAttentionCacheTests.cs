@@ -1,4 +1,5 @@
 using Summarizer.Model.Bart;
+using Summarizer.Model.Tests.TestSupport;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -13,8 +14,6 @@ public sealed class SelfAttentionCacheTests
     private const int Heads = 12, HeadDim = 64;   // bart-base's shape: wide enough for layouts to round differently
 
     private static Tensor Position(Generator generator, int rows = 2, int steps = 1) => randn(rows, Heads, steps, HeadDim, generator: generator);
-
-    private static bool Same(Tensor a, Tensor b) => a.shape.SequenceEqual(b.shape) && a.eq(b).all().item<bool>();
 
     [Fact]
     public void KeysValuesAndAttentionEqualTheConcatenatedCacheToTheBitThroughSeveralGrowths()
@@ -32,8 +31,9 @@ public sealed class SelfAttentionCacheTests
             var (cachedKeys, cachedValues) = cache.Step(1, () => cache.Append(0, k, v));
             keys = cat([keys, k], 2);
             values = cat([values, v], 2);
-            Assert.True(Same(cachedKeys, keys) && Same(cachedValues, values), $"step {step}");
-            Assert.True(Same(BartAttention.Attend(query, cachedKeys, cachedValues, null), BartAttention.Attend(query, keys, values, null)), $"attention, step {step}");
+            TensorAssert.Identical(keys, cachedKeys);
+            TensorAssert.Identical(values, cachedValues);
+            TensorAssert.Identical(BartAttention.Attend(query, keys, values, null), BartAttention.Attend(query, cachedKeys, cachedValues, null));
         }
         Assert.Equal(5 + 3 * SelfAttentionCache.InitialCapacity, cache.Length);
         Assert.True(cache.Capacity >= cache.Length && cache.Capacity <= cache.Length * 3 / 2, $"capacity {cache.Capacity} for {cache.Length} positions");
@@ -62,12 +62,12 @@ public sealed class SelfAttentionCacheTests
         Assert.Equal(4, cache.Length);
         var next = Position(generator);
         var (afterDiscard, _) = cache.Step(1, () => { var r = cache.Append(0, next, next); cache.Append(1, next, next); return r; });
-        Assert.True(Same(afterDiscard, cat([.. kept, next], 2)));
+        TensorAssert.Identical(cat([.. kept, next], 2), afterDiscard);
 
         cache.Truncate(2);
         var again = Position(generator);
         var (afterTruncate, _) = cache.Step(1, () => { var r = cache.Append(0, again, again); cache.Append(1, again, again); return r; });
-        Assert.True(Same(afterTruncate, cat([kept[0], kept[1], again], 2)));
+        TensorAssert.Identical(cat([kept[0], kept[1], again], 2), afterTruncate);
     }
 
     [Fact]
@@ -83,11 +83,11 @@ public sealed class SelfAttentionCacheTests
         cache.Reorder(tensor(new long[] { 0, 0, 0, 0 }));
         var step = Position(generator, rows: 4);
         var (four, _) = cache.Step(1, () => cache.Append(0, step, step));
-        Assert.True(Same(four, cat([prefix.expand(4, Heads, 3, HeadDim), step], 2)));
+        TensorAssert.Identical(cat([prefix.expand(4, Heads, 3, HeadDim), step], 2), four);
         cache.Reorder(tensor(new long[] { 3, 1, 1, 0 }));
         var last = Position(generator, rows: 4);
         var (reordered, _) = cache.Step(1, () => cache.Append(0, last, last));
-        Assert.True(Same(reordered, cat([four.index_select(0, tensor(new long[] { 3, 1, 1, 0 })), last], 2)));
+        TensorAssert.Identical(cat([four.index_select(0, tensor(new long[] { 3, 1, 1, 0 })), last], 2), reordered);
     }
 
     [Fact]
@@ -103,6 +103,6 @@ public sealed class SelfAttentionCacheTests
         Assert.Equal(1, cache.Length);
         var second = Position(generator, rows: 2);
         var (keys, _) = cache.Step(1, () => cache.Append(0, second, second));
-        Assert.True(Same(keys, cat([first, second], 2)));
+        TensorAssert.Identical(cat([first, second], 2), keys);
     }
 }

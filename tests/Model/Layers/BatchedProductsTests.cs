@@ -1,4 +1,5 @@
 using Summarizer.Model.Layers;
+using Summarizer.Model.Tests.TestSupport;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -13,8 +14,6 @@ public sealed class BatchedProductsTests
         return (randn(rows, 1, 768, generator: generator), randn(384, 768, generator: generator), randn(384, generator: generator));
     }
 
-    private static bool Same(Tensor a, Tensor b) => a.shape.SequenceEqual(b.shape) && a.eq(b).all().item<bool>();
-
     [Theory]
     [InlineData(1)]
     [InlineData(4)]
@@ -28,8 +27,8 @@ public sealed class BatchedProductsTests
         using (BatchedProducts.Across(1))
         {
             Assert.False(BatchedProducts.IsAcrossJobs);
-            Assert.True(Same(BatchedProducts.Linear(x, weight, bias), nn.functional.linear(x, weight, bias)));
-            Assert.True(Same(BatchedProducts.Product(x, weight), x.matmul(weight.t())));
+            TensorAssert.Identical(nn.functional.linear(x, weight, bias), BatchedProducts.Linear(x, weight, bias));
+            TensorAssert.Identical(x.matmul(weight.t()), BatchedProducts.Product(x, weight));
         }
     }
 
@@ -47,7 +46,7 @@ public sealed class BatchedProductsTests
         using (BatchedProducts.Across(2)) batched = BatchedProducts.Linear(x, weight, bias);
         var weightFirst = weight.matmul(x.reshape(rows, 768).t()).t().reshape(rows, 1, 384).add(bias, Scalars.One);
         Assert.Equal(plain.shape, batched.shape);
-        Assert.True(Same(batched, weightFirst), "not computed weight-first");
+        TensorAssert.Identical(weightFirst, batched);   // computed weight-first
         Assert.True(batched.allclose(plain, rtol: 1e-5, atol: 1e-3), $"max difference {batched.sub(plain).abs().max().item<float>()}");
         Assert.True(batched.is_contiguous());
     }
@@ -59,10 +58,10 @@ public sealed class BatchedProductsTests
         using var _ = no_grad();
         var (few, weight, bias) = Inputs(BatchedProducts.MinRows - 1);
         using (BatchedProducts.Across(3))
-            Assert.True(Same(BatchedProducts.Linear(few, weight, bias), nn.functional.linear(few, weight, bias)));
+            TensorAssert.Identical(nn.functional.linear(few, weight, bias), BatchedProducts.Linear(few, weight, bias));
         Assert.False(BatchedProducts.IsAcrossJobs);
         var (many, _, _) = Inputs(8);
-        Assert.True(Same(BatchedProducts.Linear(many, weight, bias), nn.functional.linear(many, weight, bias)));
+        TensorAssert.Identical(nn.functional.linear(many, weight, bias), BatchedProducts.Linear(many, weight, bias));
     }
 
     [Fact]

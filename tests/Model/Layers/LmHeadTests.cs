@@ -1,4 +1,5 @@
 using Summarizer.Model.Layers;
+using Summarizer.Model.Tests.TestSupport;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -46,7 +47,7 @@ public sealed class LmHeadTests
         var weight = randn(5000, 768, generator: generator);
         var hidden = randn(rows, 1, 768, generator: generator);
         var logits = LmHead.Logits(hidden, weight);
-        Assert.True(logits.eq(nn.functional.linear(hidden, weight)).all().item<bool>());
+        TensorAssert.Identical(nn.functional.linear(hidden, weight), logits);
     }
 
     [Fact]
