@@ -16,11 +16,13 @@ public sealed class ProcessCluster : IAsyncLifetime
 
     public int Silos => 3;
 
-    public int HttpBase { get; } = 40000 + Ports.Next(0, 200) * 10;
+    // Below Linux's ephemeral range (32768-60999): the other test assemblies' outgoing connections, running at the
+    // same time, take their local ports from there, and one took a silo's port before it bound (AddressInUse in CI).
+    public int HttpBase { get; } = 20000 + Ports.Next(0, 400) * 10;
 
-    public int SiloBase { get; } = 44000 + Ports.Next(0, 200) * 10;
+    public int SiloBase { get; } = 24000 + Ports.Next(0, 400) * 10;
 
-    public int GatewayBase { get; } = 48000 + Ports.Next(0, 200) * 10;
+    public int GatewayBase { get; } = 28000 + Ports.Next(0, 400) * 10;
 
     public int RedisPort { get; } = RedisServer.FreePort();
 
