@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Summarizer.Bench;
 
-// Usage: --suite all|crossattn,encode-once,decode,attribution,encoder,memory,distributed,redis,realdocs,load,job-writes,lse-merge,step [--quick [--full SUITES]] --out DIR
+// Usage: --suite all|crossattn,encode-once,decode,attribution,encoder,memory,distributed,redis,realdocs,load,job-writes,lse-merge,step,stall [--quick [--full SUITES]] --out DIR
 //        [--load-clients N --load-seconds S --load-grain-storage memory|redis --load-kv-budget-mib M --load-env K=V,...] [--dist-model tiny|bart-base]
 //        [--threads N] [--dist-model bart-base|tiny]
 //        --report DIR [--docs docs/benchmarks.md] [--images docs/bench] [--readme README.md]
@@ -26,7 +26,7 @@ Directory.CreateDirectory(outDir);
 Plots.Directory = outDir;
 string[] all = ["crossattn", "encode-once", "decode", "encoder", "memory", "distributed", "redis", "realdocs", "load", "job-writes", "lse-merge"];
 // Parts of the decode suite that can also run alone; "all" runs them once, inside decode.
-string[] known = [.. all, "attribution", "step"];
+string[] known = [.. all, "attribution", "step", "stall"];
 var suiteArg = Arg("--suite") ?? "all";
 var suites = suiteArg == "all" ? all : suiteArg.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 foreach (var s in suites)
@@ -47,20 +47,17 @@ void Timed(string suite, Action run)
 Timed("crossattn", () => ModelSuites.CrossAttention(results, Quick("crossattn")));
 Timed("encode-once", () => ModelSuites.EncodeOnce(results, Quick("encode-once")));
 Timed("decode", () => DecodeSuite.Run(results, Quick("decode")));
-Timed("attribution", () =>
+// Parts of the decode suite run alone, on bart-base as inside it: attribution's cost, the batched step's cost
+// against its rows, a stream's stall while a long document encodes.
+void DecodePart(string suite, Action<ResultSet, RandomModel, bool> run) => Timed(suite, () =>
 {
-    // The decode suite's attribution measurement alone.
     using var model = new RandomModel(Summarizer.Model.Checkpoints.RandomCheckpoint.Preset.BartBase);
     using var _ = TorchSharp.torch.no_grad();
-    AttributionCost.Run(results, model, Quick("attribution"));
+    run(results, model, Quick(suite));
 });
-Timed("step", () =>
-{
-    // The decode suite's step profile alone: a batched step's cost against its rows.
-    using var model = new RandomModel(Summarizer.Model.Checkpoints.RandomCheckpoint.Preset.BartBase);
-    using var _ = TorchSharp.torch.no_grad();
-    StepProfile.Run(results, model, Quick("step"));
-});
+DecodePart("attribution", AttributionCost.Run);
+DecodePart("step", StepProfile.Run);
+DecodePart("stall", EncodeStall.Run);
 Timed("encoder", () => ModelSuites.Encoder(results, Quick("encoder")));
 if (suites.Contains("memory") || suites.Contains("redis"))
 {

@@ -17,7 +17,10 @@ internal static class StepProfile
 {
     private static readonly int[] RowCounts = [1, 2, 4, 8, 16];
 
-    /// <summary>Records <c>decode.step_ms</c>, <c>decode.lm_head_ms</c> and <c>decode.ffn_ms</c> per row count.</summary>
+    /// <summary>
+    /// Records <c>decode.step_ms</c>, <c>decode.lm_head_ms</c> and <c>decode.ffn_ms</c> per row count, and the
+    /// bandwidth ceiling of a batch (<see cref="BandwidthCeiling"/>).
+    /// </summary>
     public static void Run(ResultSet results, RandomModel model, bool quick)
     {
         int steps = quick ? 12 : 32, cachePositions = 16;
@@ -28,9 +31,14 @@ internal static class StepProfile
         using var lmHead = randn(vocab, d);
         using var fc1 = randn(ffn, d);
         Console.WriteLine($"[decode] step profile: rows {string.Join("/", RowCounts)}, {steps} warm steps each, cache {cachePositions} positions, 1,024-token memory");
+        double oneRowMs = double.MaxValue;
         foreach (int rows in RowCounts)
             foreach (var documents in new[] { "one", "distinct" })
-                StepTime(results, model, memory, rows, documents, steps, cachePositions);
+            {
+                double ms = StepTime(results, model, memory, rows, documents, steps, cachePositions);
+                if (rows == 1) oneRowMs = Math.Min(oneRowMs, ms);   // one job: "one" and "distinct" are the same step
+            }
+        BandwidthCeiling.Run(results, model.Config, model.Name, oneRowMs);
         // A summary's later steps: each job's cache at 128 positions.
         foreach (int rows in new[] { 1, 8 })
             StepTime(results, model, memory, rows, "one", steps, 128);
@@ -49,9 +57,9 @@ internal static class StepProfile
 
     /// <summary>
     /// One warm step over <paramref name="rows"/> greedy jobs: all on one document (their cross-attention folded into
-    /// one call) or each on its own (attended alone, as distinct documents are).
+    /// one call) or each on its own (attended alone, as distinct documents are). Returns the median step in ms.
     /// </summary>
-    private static void StepTime(ResultSet results, RandomModel model, ICrossAttentionMemory memory, int rows, string documents, int steps, int cachePositions)
+    private static double StepTime(ResultSet results, RandomModel model, ICrossAttentionMemory memory, int rows, string documents, int steps, int cachePositions)
     {
         var caches = Enumerable.Range(0, rows).Select(_ => model.Network.CreateCache()).ToArray();
         var segments = caches.Select(c => new DecodeSegment([5], c, documents == "one" ? memory : new DecodeSuite.OwnDocument(memory))).ToArray();
@@ -67,5 +75,6 @@ internal static class StepProfile
         results.Add(new Result("decode", "decode.step_ms", ms, "ms", p));
         Console.WriteLine($"[decode] step, {rows} rows, {documents} document(s), cache {cachePositions}: {ms:F1} ms");
         foreach (var c in caches) c.Dispose();
+        return ms;
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Summarizer.Model.Generation;
 using Summarizer.Model.Network;
 using TorchSharp;
@@ -17,7 +16,8 @@ namespace Summarizer.Model.Scheduling;
 /// <item>one batched decoder step runs for every running job's rows (<see cref="IDecoderNetwork.DecodeBatch"/>);</item>
 /// <item>each job's search consumes its rows' scores, reorders its rows and hands over the tokens it decided;</item>
 /// <item>queued work items run under <see cref="SchedulerSettings.EncoderBudgetPerIteration"/>, at least one, like
-/// chunked prefill: a long encode advances every iteration but never holds the streams for more than one item.</item>
+/// chunked prefill: a long encode advances every iteration, and a running stream waits at most one step plus the
+/// budget plus one item.</item>
 /// </list>
 /// One job's failure (its memory throws, its callback throws, its search gives up) ends that job alone with its own
 /// exception; the others go on in the same iteration.
@@ -32,10 +32,15 @@ public sealed class IterationEngine : IDisposable
     private long _iterations, _workItemsRun, _completed, _failed, _cancelled;
     private double _lastIterationMs, _meanIterationMs;
     private bool _disposed;
+    private readonly TimeProvider _time;
 
-    /// <summary>Creates an engine; nothing runs until its owner calls <see cref="RunIteration"/>.</summary>
-    public IterationEngine(SchedulerSettings? settings = null)
+    /// <summary>
+    /// Creates an engine; nothing runs until its owner calls <see cref="RunIteration"/>. <paramref name="time"/> measures
+    /// steps and work items (the system clock unless a test brings its own).
+    /// </summary>
+    public IterationEngine(SchedulerSettings? settings = null, TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
         Settings = settings ?? new SchedulerSettings();
         Settings.Validate();
     }
@@ -110,7 +115,7 @@ public sealed class IterationEngine : IDisposable
     public bool RunIteration()
     {
         using var noGrad = no_grad();
-        var clock = Stopwatch.StartNew();
+        long start = _time.GetTimestamp();
         int left = Retire(), joined = Admit();
         int jobs = _running.Count, rows = _running.Sum(j => j.Rows);
         if (jobs > 0)
@@ -119,8 +124,8 @@ public sealed class IterationEngine : IDisposable
             Step();
             left += Retire();
         }
-        var decodeTime = clock.Elapsed;
-        var (items, workTime) = RunWork(decodeRan: jobs > 0);
+        var decodeTime = _time.GetElapsedTime(start);
+        var (items, workTime) = RunWork(jobs > 0 ? Settings.EncoderBudgetPerIteration : null);
         Publish(jobs, decodeTime, items);
         if (jobs == 0 && items == 0 && joined == 0 && left == 0) return false;
         int queued;
@@ -276,10 +281,10 @@ public sealed class IterationEngine : IDisposable
         Interlocked.Increment(ref _failed);
     }
 
-    /// <summary>Runs queued work items: one when no job decodes, else until the budget is spent (at least one).</summary>
-    private (int Items, TimeSpan Time) RunWork(bool decodeRan)
+    /// <summary>Runs queued work items: one when no job decodes (<paramref name="budget"/> null), else until the budget is spent (at least one).</summary>
+    private (int Items, TimeSpan Time) RunWork(TimeSpan? budget)
     {
-        var clock = Stopwatch.StartNew();
+        long start = _time.GetTimestamp();
         int ran = 0;
         while (true)
         {
@@ -291,10 +296,10 @@ public sealed class IterationEngine : IDisposable
             if (item.IsDropped) continue;
             item.Run();
             ran++;
-            if (!decodeRan || clock.Elapsed >= Settings.EncoderBudgetPerIteration) break;
+            if (budget is not { } limit || _time.GetElapsedTime(start) >= limit) break;
         }
         if (ran > 0) Interlocked.Add(ref _workItemsRun, ran);
-        return (ran, clock.Elapsed);
+        return (ran, _time.GetElapsedTime(start));
     }
 
     private void Publish(int jobs, TimeSpan decodeTime, int items)
