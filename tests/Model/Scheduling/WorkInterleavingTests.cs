@@ -10,8 +10,8 @@ namespace Summarizer.Model.Tests.Scheduling;
 /// <summary>
 /// Encoder work shares the engine's thread with decoding the way chunked prefill does: between two iterations at
 /// least one work item runs, and more only while they have taken less than the budget, so a long encode never stops a
-/// running stream and a running stream never stops an encode. Checked as facts about the
-/// order of events (times on a clock the test moves), not as timings.
+/// running stream and a running stream never stops an encode. Checked as facts about the order of events (with times
+/// on a clock the test moves), not as timings.
 /// </summary>
 public sealed class WorkInterleavingTests
 {
