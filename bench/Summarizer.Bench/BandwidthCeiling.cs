@@ -13,16 +13,18 @@ namespace Summarizer.Bench;
 internal static class BandwidthCeiling
 {
     /// <summary>Records <c>decode.step_mb</c> (bytes one step reads) and <c>decode.batch_ceiling</c> (N = 8) per source length and K/V dtype.</summary>
-    public static void Run(ResultSet results, ModelConfig config, string modelName, double oneRowStepMs)
+    public static void Run(ResultSet results, RandomModel model, double oneRowStepMs)
     {
         const int Jobs = 8;
+        var (config, modelName) = (model.Config, model.Name);
         double weights = DecoderStepWeightBytes(config);
+        // Keys and values of every decoder layer over the source, in the K/V store's dtype.
+        double KvBytes(int source, int bytes) => (double)source * config.DecoderLayers * 2 * config.DModel * bytes;
         results.Add(new Result("decode", "decode.step_mb", weights / 1e6, "MB", new() { ["model"] = modelName, ["part"] = "weights" }));
         foreach (int source in new[] { 1024, 8192 })
             foreach (var (dtype, bytes) in new[] { ("F32", 4), ("F16", 2) })
             {
-                // Keys and values of every decoder layer over the source, in the K/V store's dtype.
-                double kv = (double)source * config.DecoderLayers * 2 * config.DModel * bytes;
+                double kv = KvBytes(source, bytes);
                 var p = new Dictionary<string, object> { ["model"] = modelName, ["source_tokens"] = source, ["kv_dtype"] = dtype };
                 results.Add(new Result("decode", "decode.step_mb", kv / 1e6, "MB", new(p) { ["part"] = "kv_per_job" }));
                 foreach (var (documents, reads) in new[] { ("one", 1), ("distinct", Jobs) })
@@ -33,7 +35,7 @@ internal static class BandwidthCeiling
                 }
             }
         // What this machine reached on one row at 1,024 source tokens (F32), to compare with its memory bandwidth.
-        double oneRow = weights + 1024.0 * config.DecoderLayers * 2 * config.DModel * 4;
+        double oneRow = weights + KvBytes(1024, 4);
         results.Add(new Result("decode", "decode.step_gbps", oneRow / (oneRowStepMs / 1e3) / 1e9, "GB/s",
             new() { ["model"] = modelName, ["source_tokens"] = 1024, ["rows"] = 1 }));
     }

@@ -33,15 +33,15 @@ internal static class StepProfile
         Console.WriteLine($"[decode] step profile: rows {string.Join("/", RowCounts)}, {steps} warm steps each, cache {cachePositions} positions, 1,024-token memory");
         double oneRowMs = double.MaxValue;
         foreach (int rows in RowCounts)
-            foreach (var documents in new[] { "one", "distinct" })
+            foreach (var documents in Enum.GetValues<StepDocuments>())
             {
                 double ms = StepTime(results, model, memory, rows, documents, steps, cachePositions);
-                if (rows == 1) oneRowMs = Math.Min(oneRowMs, ms);   // one job: "one" and "distinct" are the same step
+                if (rows == 1) oneRowMs = Math.Min(oneRowMs, ms);   // one job: one document or distinct is the same step
             }
-        BandwidthCeiling.Run(results, model.Config, model.Name, oneRowMs);
+        BandwidthCeiling.Run(results, model, oneRowMs);
         // A summary's later steps: each job's cache at 128 positions.
         foreach (int rows in new[] { 1, 8 })
-            StepTime(results, model, memory, rows, "one", steps, 128);
+            StepTime(results, model, memory, rows, StepDocuments.One, steps, 128);
         foreach (int rows in RowCounts)
         {
             var p = new Dictionary<string, object> { ["model"] = model.Name, ["source_tokens"] = 1024, ["rows"] = rows, ["cache"] = cachePositions };
@@ -59,10 +59,10 @@ internal static class StepProfile
     /// One warm step over <paramref name="rows"/> greedy jobs: all on one document (their cross-attention folded into
     /// one call) or each on its own (attended alone, as distinct documents are). Returns the median step in ms.
     /// </summary>
-    private static double StepTime(ResultSet results, RandomModel model, ICrossAttentionMemory memory, int rows, string documents, int steps, int cachePositions)
+    private static double StepTime(ResultSet results, RandomModel model, ICrossAttentionMemory memory, int rows, StepDocuments documents, int steps, int cachePositions)
     {
         var caches = Enumerable.Range(0, rows).Select(_ => model.Network.CreateCache()).ToArray();
-        var segments = caches.Select(c => new DecodeSegment([5], c, documents == "one" ? memory : new DecodeSuite.OwnDocument(memory))).ToArray();
+        var segments = caches.Select(c => new DecodeSegment([5], c, documents == StepDocuments.One ? memory : new DecodeSuite.OwnDocument(memory))).ToArray();
         var failures = new Exception?[rows];
         void Step()
         {
@@ -70,11 +70,21 @@ internal static class StepProfile
             model.Network.DecodeBatch(segments, failures).data<float>().ToArray();
         }
         for (int i = 0; i < cachePositions; i++) Step();   // warm, and a realistic cache length
-        var p = new Dictionary<string, object> { ["model"] = model.Name, ["source_tokens"] = 1024, ["rows"] = rows, ["cache"] = cachePositions, ["documents"] = documents };
+        var p = new Dictionary<string, object> { ["model"] = model.Name, ["source_tokens"] = 1024, ["rows"] = rows, ["cache"] = cachePositions, ["documents"] = documents.ToString().ToLowerInvariant() };
         double ms = Timing.MedianMs(steps, Step);
         results.Add(new Result("decode", "decode.step_ms", ms, "ms", p));
-        Console.WriteLine($"[decode] step, {rows} rows, {documents} document(s), cache {cachePositions}: {ms:F1} ms");
+        Console.WriteLine($"[decode] step, {rows} rows, {documents.ToString().ToLowerInvariant()} document(s), cache {cachePositions}: {ms:F1} ms");
         foreach (var c in caches) c.Dispose();
         return ms;
     }
+}
+
+/// <summary>Whether a step's jobs attend one document (cross-attention folded into one call) or each its own.</summary>
+internal enum StepDocuments
+{
+    /// <summary>All jobs on one document.</summary>
+    One,
+
+    /// <summary>Each job on a document of its own.</summary>
+    Distinct,
 }
